@@ -1,0 +1,118 @@
+//! Replacing a file so that a crash, a full disk or a concurrent editor can
+//! never leave it half-written: write a temporary file beside it, fsync,
+//! give it the original's mode and owner, and rename it over the original.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Write};
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// What the file looked like when it was read; a rewrite is refused when the
+/// file changed since, so an editor's save is never overwritten.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Snapshot {
+    len: u64,
+    mtime: i64,
+    mtime_nsec: i64,
+    ino: u64,
+}
+
+impl Snapshot {
+    pub fn of(meta: &fs::Metadata) -> Snapshot {
+        Snapshot {
+            len: meta.len(),
+            mtime: meta.mtime(),
+            mtime_nsec: meta.mtime_nsec(),
+            ino: meta.ino(),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    #[error("{0}")]
+    Io(#[from] io::Error),
+    #[error("the file changed while it was being stripped; left as it is")]
+    Changed,
+    #[error("cannot keep the file's owner {uid}:{gid} ({source}); left as it is")]
+    Owner {
+        uid: u32,
+        gid: u32,
+        source: io::Error,
+    },
+}
+
+/// Replaces the file at `path` (following symlinks to the real file) with
+/// `contents`, keeping its permissions and owner.
+pub fn replace(path: &Path, contents: &[u8], read_as: Snapshot) -> Result<(), WriteError> {
+    let target = fs::canonicalize(path)?;
+    let meta = fs::metadata(&target)?;
+    if Snapshot::of(&meta) != read_as {
+        return Err(WriteError::Changed);
+    }
+    let (tmp_path, mut tmp) = create_temp(&target)?;
+    let result = fill(&mut tmp, contents, &meta).and_then(|()| {
+        // Checked again as late as possible: the window in which an
+        // editor's save could be lost is now the rename alone.
+        if Snapshot::of(&fs::metadata(&target)?) != read_as {
+            return Err(WriteError::Changed);
+        }
+        fs::rename(&tmp_path, &target)?;
+        Ok(())
+    });
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp_path);
+        return result;
+    }
+    if let Some(dir) = target.parent() {
+        // Makes the rename itself durable; some filesystems refuse, harmlessly.
+        let _ = File::open(dir).and_then(|d| d.sync_all());
+    }
+    Ok(())
+}
+
+fn fill(tmp: &mut File, contents: &[u8], meta: &fs::Metadata) -> Result<(), WriteError> {
+    tmp.write_all(contents)?;
+    tmp.set_permissions(fs::Permissions::from_mode(meta.mode() & 0o7777))?;
+    let (uid, gid) = (meta.uid(), meta.gid());
+    let current = tmp.metadata()?;
+    if (current.uid(), current.gid()) != (uid, gid) {
+        use std::os::fd::AsRawFd;
+        // SAFETY: fchown on a file descriptor we own; no memory is shared.
+        if unsafe { libc::fchown(tmp.as_raw_fd(), uid, gid) } != 0 {
+            return Err(WriteError::Owner {
+                uid,
+                gid,
+                source: io::Error::last_os_error(),
+            });
+        }
+        // chown clears set-id bits; put the mode back.
+        tmp.set_permissions(fs::Permissions::from_mode(meta.mode() & 0o7777))?;
+    }
+    tmp.sync_all()?;
+    Ok(())
+}
+
+fn create_temp(target: &Path) -> io::Result<(PathBuf, File)> {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let dir = target.parent().unwrap_or(Path::new("."));
+    let name = target
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    loop {
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let tmp = dir.join(format!(".{name}.nbscrub-{}-{n}.tmp", std::process::id()));
+        match OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&tmp)
+        {
+            Ok(file) => return Ok((tmp, file)),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(e),
+        }
+    }
+}

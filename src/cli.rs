@@ -1,0 +1,94 @@
+//! The command line.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "nbscrub",
+    version,
+    about = "Strip Jupyter notebook outputs, byte for byte like nbstripout, only faster."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Strip outputs, execution counts and volatile metadata from notebooks.
+    ///
+    /// Files are rewritten in place, and only when stripping changes them.
+    /// Directories are searched for *.ipynb files (honouring .gitignore).
+    /// `-` reads a notebook on stdin and writes it stripped to stdout, which
+    /// is what a git clean filter needs.
+    Strip(StripArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct StripArgs {
+    /// Notebooks or directories; `-` for stdin.
+    #[arg(value_name = "PATHS")]
+    pub paths: Vec<PathBuf>,
+
+    /// Write nothing; list the files that would change and exit 1 if any would.
+    #[arg(long, visible_alias = "verify")]
+    pub check: bool,
+
+    /// Print FILE stripped to stdout (for git's diff textconv).
+    #[arg(long, short = 't', value_name = "FILE", conflicts_with_all = ["paths", "check"])]
+    pub textconv: Option<PathBuf>,
+
+    /// Keep the file's own formatting (indentation, key order, escapes,
+    /// number spelling) instead of nbformat's, for a minimal diff.
+    #[arg(long)]
+    pub keep_format: bool,
+
+    /// Do not strip outputs.
+    #[arg(long)]
+    pub keep_output: bool,
+
+    /// Do not strip execution counts and prompt numbers.
+    #[arg(long)]
+    pub keep_count: bool,
+
+    /// Keep cell ids instead of renumbering them 0, 1, 2, …
+    #[arg(long)]
+    pub keep_id: bool,
+
+    /// Space-separated metadata keys to strip as well, e.g.
+    /// "metadata.foo cell.metadata.bar".
+    #[arg(long, value_name = "KEYS", default_value = "")]
+    pub extra_keys: String,
+
+    /// Space-separated metadata keys to keep although stripped by default,
+    /// e.g. "cell.metadata.scrolled metadata.widgets".
+    #[arg(long, value_name = "KEYS", default_value = "")]
+    pub keep_metadata_keys: String,
+
+    /// Remove cells whose source is empty or only whitespace.
+    #[arg(long)]
+    pub drop_empty_cells: bool,
+
+    /// Space-separated cell tags; cells carrying any of them are removed.
+    #[arg(long, value_name = "TAGS", default_value = "")]
+    pub drop_tagged_cells: String,
+
+    /// Strip outputs of cells with `init_cell: true` metadata too.
+    #[arg(long)]
+    pub strip_init_cells: bool,
+
+    /// Keep outputs no larger than SIZE characters (e.g. 500, 10k, 1M).
+    #[arg(long, value_name = "SIZE", default_value = "0")]
+    pub max_size: String,
+
+    /// Output types to keep even when stripping, e.g. `stream` or
+    /// `stream:stderr`.
+    #[arg(long, value_name = "TYPE", num_args = 1..)]
+    pub keep_output_type: Vec<String>,
+
+    /// Output types to drop from kept output, e.g. `error`.
+    #[arg(long, value_name = "TYPE", num_args = 1..)]
+    pub drop_output_type: Vec<String>,
+}

@@ -1,0 +1,224 @@
+//! `nbscrub strip`: files in place (in parallel), stdin to stdout, textconv.
+
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+use super::Exit;
+use crate::atomic::{self, Snapshot};
+use crate::cli::StripArgs;
+use crate::inputs::walk::{self, io_message};
+use crate::notebook::{Notebook, NotebookError, decode_utf8};
+use crate::strip::{OutputType, StripOptions, parse_size, strip};
+
+/// Larger notebooks are refused rather than risk memory for the whole
+/// machine: the parsed tree can take a few times the file's size.
+pub const MAX_NOTEBOOK_BYTES: u64 = 1 << 30;
+
+/// Strips one notebook held in memory. Returns the new text when the
+/// notebook changed, or when `always` asks for it anyway (stdin, textconv).
+pub fn strip_bytes(
+    bytes: &[u8],
+    options: &StripOptions,
+    keep_format: bool,
+    always: bool,
+) -> Result<Option<String>, NotebookError> {
+    let text = decode_utf8(bytes)?;
+    let mut nb = Notebook::parse(text)?;
+    let changed = strip(&mut nb, options)?;
+    if !changed && !always {
+        return Ok(None);
+    }
+    Ok(Some(if keep_format {
+        nb.to_original_style(text)
+    } else {
+        nb.to_nbformat()
+    }))
+}
+
+fn options_from(args: &StripArgs) -> Result<StripOptions, String> {
+    let words = |s: &str| s.split_whitespace().map(str::to_owned).collect::<Vec<_>>();
+    let (mut options, ignored) =
+        StripOptions::new(&words(&args.extra_keys), &words(&args.keep_metadata_keys));
+    if let Some(key) = ignored.first() {
+        return Err(format!(
+            "--extra-keys: `{key}` must start with `metadata.` or `cell.`"
+        ));
+    }
+    options.keep_output = args.keep_output.then_some(true);
+    options.keep_count = args.keep_count;
+    options.keep_id = args.keep_id;
+    options.drop_empty_cells = args.drop_empty_cells;
+    options.strip_init_cells = args.strip_init_cells;
+    options.drop_tagged_cells = words(&args.drop_tagged_cells);
+    options.max_size = parse_size(&args.max_size).map_err(|e| format!("--max-size: {e}"))?;
+    let types = |list: &[String], flag: &str| {
+        list.iter()
+            .map(|t| t.parse::<OutputType>().map_err(|e| format!("{flag}: {e}")))
+            .collect::<Result<Vec<_>, _>>()
+    };
+    options.keep_output_types = types(&args.keep_output_type, "--keep-output-type")?;
+    options.drop_output_types = types(&args.drop_output_type, "--drop-output-type")?;
+    Ok(options)
+}
+
+pub fn run(args: &StripArgs) -> Exit {
+    let options = match options_from(args) {
+        Ok(options) => options,
+        Err(message) => {
+            eprintln!("nbscrub: {message}");
+            return Exit::Error;
+        }
+    };
+    if let Some(file) = &args.textconv {
+        return to_stdout(&display(file), read_file(file), &options, args.keep_format);
+    }
+    let stdin = Path::new("-");
+    if args.paths.iter().any(|p| p == stdin) {
+        if args.paths.len() > 1 || args.check {
+            eprintln!("nbscrub: `-` (stdin) cannot be combined with other paths or --check");
+            return Exit::Error;
+        }
+        let mut bytes = Vec::new();
+        let read = io::stdin()
+            .lock()
+            .take(MAX_NOTEBOOK_BYTES + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|e| io_message(&e))
+            .and_then(|_| within_limit(bytes.len() as u64).map(|()| bytes));
+        return to_stdout("<stdin>", read, &options, args.keep_format);
+    }
+    if args.paths.is_empty() {
+        eprintln!("nbscrub: no paths given (use `-` to read a notebook on stdin)");
+        return Exit::Error;
+    }
+    in_place(&args.paths, &options, args.keep_format, args.check)
+}
+
+fn within_limit(len: u64) -> Result<(), String> {
+    if len > MAX_NOTEBOOK_BYTES {
+        return Err(format!(
+            "too large to strip ({len} bytes; the limit is {MAX_NOTEBOOK_BYTES})"
+        ));
+    }
+    Ok(())
+}
+
+fn read_file(path: &Path) -> Result<Vec<u8>, String> {
+    let meta = std::fs::metadata(path).map_err(|e| io_message(&e))?;
+    if meta.is_dir() {
+        return Err("is a directory".into());
+    }
+    within_limit(meta.len())?;
+    std::fs::read(path).map_err(|e| io_message(&e))
+}
+
+fn to_stdout(
+    name: &str,
+    read: Result<Vec<u8>, String>,
+    options: &StripOptions,
+    keep_format: bool,
+) -> Exit {
+    let result = read.and_then(|bytes| {
+        strip_bytes(&bytes, options, keep_format, true).map_err(|e| e.to_string())
+    });
+    match result {
+        Ok(text) => {
+            let mut out = io::stdout().lock();
+            let written = out
+                .write_all(text.unwrap_or_default().as_bytes())
+                .and_then(|()| out.flush());
+            match written {
+                // A reader that stops early (`| head`) is not our error.
+                Err(e) if e.kind() != io::ErrorKind::BrokenPipe => {
+                    eprintln!("nbscrub: writing stdout: {}", io_message(&e));
+                    Exit::Error
+                }
+                _ => Exit::Clean,
+            }
+        }
+        Err(message) => {
+            eprintln!("nbscrub: {name}: {message}");
+            Exit::Error
+        }
+    }
+}
+
+/// What became of one file.
+enum Outcome {
+    Unchanged,
+    Stripped,
+    Failed(String),
+}
+
+fn in_place(paths: &[PathBuf], options: &StripOptions, keep_format: bool, check: bool) -> Exit {
+    let (files, walk_errors) = walk::files(paths, &[".ipynb"]);
+    let mut failed = !walk_errors.is_empty();
+    for e in &walk_errors {
+        eprintln!("nbscrub: {}: {}", display(&e.path), e.message);
+    }
+    let outcomes: Vec<Outcome> = files
+        .par_iter()
+        .map(|path| strip_file(path, options, keep_format, check))
+        .collect();
+    let mut stdout = io::stdout().lock();
+    let mut changed = 0usize;
+    for (path, outcome) in files.iter().zip(&outcomes) {
+        match outcome {
+            Outcome::Unchanged => {}
+            Outcome::Stripped => {
+                changed += 1;
+                if check {
+                    let _ = writeln!(stdout, "{}", display(path));
+                }
+            }
+            Outcome::Failed(message) => {
+                failed = true;
+                eprintln!("nbscrub: {}: {message}", display(path));
+            }
+        }
+    }
+    if check && changed > 0 {
+        eprintln!(
+            "nbscrub: {changed} of {} notebook{} would be stripped",
+            files.len(),
+            if files.len() == 1 { "" } else { "s" }
+        );
+    }
+    if failed {
+        Exit::Error
+    } else if check && changed > 0 {
+        Exit::Changes
+    } else {
+        Exit::Clean
+    }
+}
+
+fn strip_file(path: &Path, options: &StripOptions, keep_format: bool, check: bool) -> Outcome {
+    let run = || -> Result<bool, String> {
+        let meta = std::fs::metadata(path).map_err(|e| io_message(&e))?;
+        within_limit(meta.len())?;
+        let bytes = std::fs::read(path).map_err(|e| io_message(&e))?;
+        let Some(text) =
+            strip_bytes(&bytes, options, keep_format, false).map_err(|e| e.to_string())?
+        else {
+            return Ok(false);
+        };
+        if !check {
+            atomic::replace(path, text.as_bytes(), Snapshot::of(&meta))
+                .map_err(|e| e.to_string())?;
+        }
+        Ok(true)
+    };
+    match run() {
+        Ok(true) => Outcome::Stripped,
+        Ok(false) => Outcome::Unchanged,
+        Err(message) => Outcome::Failed(message),
+    }
+}
+
+/// A path as users typed it, with `/` separators.
+pub fn display(path: &Path) -> String {
+    path.to_string_lossy().into_owned()
+}

@@ -1,0 +1,3 @@
+//! Finding the files a command works on.
+
+pub mod walk;

@@ -1,0 +1,730 @@
+//! A JSON reader that accepts exactly what Python's `json.loads` accepts and
+//! remembers where every value came from.
+//!
+//! serde_json cannot stand in here: nbformat files may hold bare `NaN` and
+//! `Infinity`, a rewrite must keep a number's text (`1E5`, huge integers),
+//! `--keep-format` needs each value's byte span, and scanning needs positions
+//! in the file as stored. Strings are kept as slices of the input and decoded
+//! only when something asks, so the large base64 outputs that stripping
+//! deletes cost one scan and no allocation.
+
+use std::borrow::Cow;
+use std::fmt;
+
+/// Python's `json` module gives up near 1,000 levels (its recursion limit).
+/// We stop at 500, far beyond any real notebook, so that the recursive parser
+/// and writer stay inside a 2 MB thread stack even in a debug build.
+const MAX_DEPTH: usize = 500;
+
+/// A parsed JSON value borrowing its text from the input.
+#[derive(Debug, Clone)]
+pub enum Value<'a> {
+    Null,
+    Bool(bool),
+    /// The number exactly as written (`-0`, `1E5`, `NaN`, `-Infinity`).
+    Number(&'a str),
+    String(Str<'a>),
+    Array(Vec<Node<'a>>),
+    Object(Vec<Member<'a>>),
+}
+
+/// A value with the byte range it occupies in the input; values made by a
+/// rewrite have an empty span.
+#[derive(Debug, Clone)]
+pub struct Node<'a> {
+    pub value: Value<'a>,
+    pub start: usize,
+    pub end: usize,
+}
+
+#[derive(Debug, Clone)]
+pub struct Member<'a> {
+    pub key: Str<'a>,
+    pub node: Node<'a>,
+}
+
+/// A JSON string: either the text between the quotes as stored, or a value a
+/// rewrite produced.
+#[derive(Debug, Clone)]
+pub enum Str<'a> {
+    /// `escaped` is true when the text holds a backslash and so differs from
+    /// the value it stands for.
+    Raw {
+        text: &'a str,
+        escaped: bool,
+    },
+    Owned(String),
+}
+
+/// Where and why the input is not JSON that Python would read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyntaxError {
+    pub message: String,
+    pub offset: usize,
+    pub line: usize,
+    pub column: usize,
+}
+
+impl fmt::Display for SyntaxError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} at line {}, column {}",
+            self.message, self.line, self.column
+        )
+    }
+}
+
+impl std::error::Error for SyntaxError {}
+
+impl<'a> Node<'a> {
+    pub fn new(value: Value<'a>) -> Self {
+        Node {
+            value,
+            start: 0,
+            end: 0,
+        }
+    }
+}
+
+impl<'a> Value<'a> {
+    pub fn as_object(&self) -> Option<&[Member<'a>]> {
+        match self {
+            Value::Object(members) => Some(members),
+            _ => None,
+        }
+    }
+
+    pub fn as_object_mut(&mut self) -> Option<&mut Vec<Member<'a>>> {
+        match self {
+            Value::Object(members) => Some(members),
+            _ => None,
+        }
+    }
+
+    pub fn as_array(&self) -> Option<&[Node<'a>]> {
+        match self {
+            Value::Array(items) => Some(items),
+            _ => None,
+        }
+    }
+
+    pub fn as_array_mut(&mut self) -> Option<&mut Vec<Node<'a>>> {
+        match self {
+            Value::Array(items) => Some(items),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(&self) -> Option<&Str<'a>> {
+        match self {
+            Value::String(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The member `key` of an object; `None` for a missing key or a non-object.
+    pub fn get(&self, key: &str) -> Option<&Node<'a>> {
+        self.as_object()?
+            .iter()
+            .find(|m| m.key.eq_str(key))
+            .map(|m| &m.node)
+    }
+
+    pub fn get_mut(&mut self, key: &str) -> Option<&mut Node<'a>> {
+        self.as_object_mut()?
+            .iter_mut()
+            .find(|m| m.key.eq_str(key))
+            .map(|m| &mut m.node)
+    }
+
+    /// Removes `key` from an object, returning whether it was there.
+    pub fn remove(&mut self, key: &str) -> bool {
+        match self.as_object_mut() {
+            Some(members) => match members.iter().position(|m| m.key.eq_str(key)) {
+                Some(i) => {
+                    members.remove(i);
+                    true
+                }
+                None => false,
+            },
+            None => false,
+        }
+    }
+
+    /// Sets `key` to `value`, keeping the member's place when it exists.
+    pub fn set(&mut self, key: &str, value: Value<'a>) {
+        if let Some(members) = self.as_object_mut() {
+            match members.iter_mut().find(|m| m.key.eq_str(key)) {
+                Some(m) => m.node = Node::new(value),
+                None => members.push(Member {
+                    key: Str::Owned(key.to_owned()),
+                    node: Node::new(value),
+                }),
+            }
+        }
+    }
+
+    /// Python's truth value (`bool(x)`), which nbstripout applies to
+    /// `keep_output` and `init_cell`.
+    pub fn truthy(&self) -> bool {
+        match self {
+            Value::Null => false,
+            Value::Bool(b) => *b,
+            Value::Number(text) => parse_number(text).is_truthy(),
+            Value::String(s) => !s.is_empty(),
+            Value::Array(items) => !items.is_empty(),
+            Value::Object(members) => !members.is_empty(),
+        }
+    }
+
+    /// Python's `needle in value` for the containers nbstripout tests tags
+    /// with: list membership, substring for a string, key for an object.
+    pub fn contains_str(&self, needle: &str) -> bool {
+        match self {
+            Value::Array(items) => items
+                .iter()
+                .any(|n| matches!(&n.value, Value::String(s) if s.eq_str(needle))),
+            Value::String(s) => s.decode().contains(needle),
+            Value::Object(members) => members.iter().any(|m| m.key.eq_str(needle)),
+            _ => false,
+        }
+    }
+
+    /// Whether a value equals the string `s` (Python `==`).
+    pub fn is_str(&self, s: &str) -> bool {
+        matches!(self, Value::String(v) if v.eq_str(s))
+    }
+}
+
+/// A JSON number read the way Python reads it: an integer when written
+/// without fraction or exponent, otherwise a float.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Number<'a> {
+    Int(&'a str),
+    Float(f64),
+}
+
+impl Number<'_> {
+    fn is_truthy(&self) -> bool {
+        match self {
+            Number::Int(digits) => digits.trim_start_matches('-').bytes().any(|b| b != b'0'),
+            Number::Float(f) => *f != 0.0,
+        }
+    }
+}
+
+pub fn parse_number(text: &str) -> Number<'_> {
+    match text {
+        "NaN" => Number::Float(f64::NAN),
+        "Infinity" => Number::Float(f64::INFINITY),
+        "-Infinity" => Number::Float(f64::NEG_INFINITY),
+        _ if text.bytes().any(|b| matches!(b, b'.' | b'e' | b'E')) => {
+            // The grammar was checked while parsing, so Rust's correctly
+            // rounded parser agrees with Python's `float()`; overflow gives
+            // infinity in both.
+            Number::Float(text.parse().unwrap_or(f64::NAN))
+        }
+        _ => Number::Int(text),
+    }
+}
+
+impl<'a> Str<'a> {
+    /// The string's value, borrowing when the stored text has no escapes.
+    pub fn decode(&self) -> Cow<'_, str> {
+        match self {
+            Str::Raw {
+                text,
+                escaped: false,
+            } => Cow::Borrowed(text),
+            Str::Raw {
+                text,
+                escaped: true,
+            } => Cow::Owned(unescape(text)),
+            Str::Owned(s) => Cow::Borrowed(s),
+        }
+    }
+
+    pub fn eq_str(&self, other: &str) -> bool {
+        match self {
+            Str::Raw {
+                text,
+                escaped: false,
+            } => *text == other,
+            Str::Raw { .. } => self.decode() == other,
+            Str::Owned(s) => s == other,
+        }
+    }
+
+    /// Whether two strings have the same value, however they were written.
+    pub fn same_as(&self, other: &Str<'_>) -> bool {
+        match (self, other) {
+            (
+                Str::Raw {
+                    text: a,
+                    escaped: false,
+                },
+                Str::Raw {
+                    text: b,
+                    escaped: false,
+                },
+            ) => a == b,
+            _ => self.decode() == other.decode(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        match self {
+            Str::Raw { text, .. } => text.is_empty(),
+            Str::Owned(s) => s.is_empty(),
+        }
+    }
+
+    /// Length in code points, as Python's `len(str)` counts.
+    pub fn char_len(&self) -> usize {
+        self.decode().chars().count()
+    }
+}
+
+/// Decodes the escapes of a string body that the parser already validated.
+fn unescape(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let run_end = memchr_backslash(bytes, i);
+        out.push_str(&text[i..run_end]);
+        i = run_end;
+        if i >= bytes.len() {
+            break;
+        }
+        let esc = bytes[i + 1];
+        i += 2;
+        let c = match esc {
+            b'"' => '"',
+            b'\\' => '\\',
+            b'/' => '/',
+            b'b' => '\u{8}',
+            b'f' => '\u{c}',
+            b'n' => '\n',
+            b'r' => '\r',
+            b't' => '\t',
+            b'u' => {
+                let hi = hex4(&bytes[i..i + 4]);
+                i += 4;
+                if (0xD800..0xDC00).contains(&hi) {
+                    // The parser only lets through high surrogates that have
+                    // a low surrogate escape right after them.
+                    let lo = hex4(&bytes[i + 2..i + 6]);
+                    i += 6;
+                    char::from_u32(0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00))
+                        .unwrap_or('\u{fffd}')
+                } else {
+                    char::from_u32(hi).unwrap_or('\u{fffd}')
+                }
+            }
+            _ => '\u{fffd}',
+        };
+        out.push(c);
+    }
+    out
+}
+
+fn memchr_backslash(bytes: &[u8], from: usize) -> usize {
+    bytes[from..]
+        .iter()
+        .position(|&b| b == b'\\')
+        .map_or(bytes.len(), |p| from + p)
+}
+
+fn hex4(b: &[u8]) -> u32 {
+    b.iter()
+        .fold(0, |acc, &c| acc * 16 + hex_digit(c).unwrap_or(0))
+}
+
+fn hex_digit(c: u8) -> Option<u32> {
+    match c {
+        b'0'..=b'9' => Some(u32::from(c - b'0')),
+        b'a'..=b'f' => Some(u32::from(c - b'a' + 10)),
+        b'A'..=b'F' => Some(u32::from(c - b'A' + 10)),
+        _ => None,
+    }
+}
+
+/// Parses a whole document. Like `json.loads`, whitespace may surround the
+/// value and nothing else may follow it; an object with a repeated key keeps
+/// the first key's place and the last value.
+pub fn parse(text: &str) -> Result<Node<'_>, SyntaxError> {
+    let mut p = Parser {
+        text,
+        bytes: text.as_bytes(),
+        pos: 0,
+        depth: 0,
+    };
+    p.skip_ws();
+    let node = p.value()?;
+    p.skip_ws();
+    if p.pos < p.bytes.len() {
+        return Err(p.error("unexpected data after the end of the JSON value"));
+    }
+    Ok(node)
+}
+
+struct Parser<'a> {
+    text: &'a str,
+    bytes: &'a [u8],
+    pos: usize,
+    depth: usize,
+}
+
+impl<'a> Parser<'a> {
+    fn error(&self, message: &str) -> SyntaxError {
+        self.error_at(self.pos, message)
+    }
+
+    fn error_at(&self, offset: usize, message: &str) -> SyntaxError {
+        let before = &self.bytes[..offset.min(self.bytes.len())];
+        let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+        let line_start = before
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |p| p + 1);
+        let column = String::from_utf8_lossy(&before[line_start..])
+            .chars()
+            .count()
+            + 1;
+        SyntaxError {
+            message: message.to_owned(),
+            offset,
+            line,
+            column,
+        }
+    }
+
+    fn skip_ws(&mut self) {
+        while let Some(&b) = self.bytes.get(self.pos) {
+            if matches!(b, b' ' | b'\n' | b'\r' | b'\t') {
+                self.pos += 1;
+            } else {
+                break;
+            }
+        }
+    }
+
+    fn value(&mut self) -> Result<Node<'a>, SyntaxError> {
+        let start = self.pos;
+        let value = match self.bytes.get(self.pos) {
+            None => return Err(self.error("unexpected end of input, expected a value")),
+            Some(b'{') => self.object()?,
+            Some(b'[') => self.array()?,
+            Some(b'"') => Value::String(self.string()?),
+            Some(b'n') => self.literal("null", Value::Null)?,
+            Some(b't') => self.literal("true", Value::Bool(true))?,
+            Some(b'f') => self.literal("false", Value::Bool(false))?,
+            Some(b'N') => self.literal("NaN", Value::Number("NaN"))?,
+            Some(b'I') => self.literal("Infinity", Value::Number("Infinity"))?,
+            Some(b'-') if self.bytes[self.pos..].starts_with(b"-Infinity") => {
+                self.literal("-Infinity", Value::Number("-Infinity"))?
+            }
+            Some(b'-' | b'0'..=b'9') => self.number()?,
+            Some(_) => return Err(self.error("expected a value")),
+        };
+        Ok(Node {
+            value,
+            start,
+            end: self.pos,
+        })
+    }
+
+    fn literal(&mut self, word: &'static str, value: Value<'a>) -> Result<Value<'a>, SyntaxError> {
+        if self.bytes[self.pos..].starts_with(word.as_bytes()) {
+            self.pos += word.len();
+            Ok(value)
+        } else {
+            Err(self.error("expected a value"))
+        }
+    }
+
+    fn digits(&mut self) -> usize {
+        let start = self.pos;
+        while matches!(self.bytes.get(self.pos), Some(b'0'..=b'9')) {
+            self.pos += 1;
+        }
+        self.pos - start
+    }
+
+    fn number(&mut self) -> Result<Value<'a>, SyntaxError> {
+        let start = self.pos;
+        if self.bytes[self.pos] == b'-' {
+            self.pos += 1;
+        }
+        match self.bytes.get(self.pos) {
+            Some(b'0') => self.pos += 1,
+            Some(b'1'..=b'9') => {
+                self.digits();
+            }
+            _ => return Err(self.error_at(start, "expected a value")),
+        }
+        // Python's scanner takes a fraction or exponent only when digits
+        // follow; otherwise the number ends there and the stray `.` or `e`
+        // fails as the next token.
+        if self.bytes.get(self.pos) == Some(&b'.')
+            && matches!(self.bytes.get(self.pos + 1), Some(b'0'..=b'9'))
+        {
+            self.pos += 1;
+            self.digits();
+        }
+        if matches!(self.bytes.get(self.pos), Some(b'e' | b'E')) {
+            let mark = self.pos;
+            self.pos += 1;
+            if matches!(self.bytes.get(self.pos), Some(b'+' | b'-')) {
+                self.pos += 1;
+            }
+            if self.digits() == 0 {
+                self.pos = mark;
+            }
+        }
+        Ok(Value::Number(&self.text[start..self.pos]))
+    }
+
+    fn string(&mut self) -> Result<Str<'a>, SyntaxError> {
+        let open = self.pos;
+        self.pos += 1;
+        let start = self.pos;
+        let mut escaped = false;
+        loop {
+            // Fast scan: most bytes are ordinary.
+            let rest = &self.bytes[self.pos..];
+            let Some(off) = rest
+                .iter()
+                .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
+            else {
+                return Err(self.error_at(open, "unterminated string"));
+            };
+            self.pos += off;
+            match self.bytes[self.pos] {
+                b'"' => {
+                    let text = &self.text[start..self.pos];
+                    self.pos += 1;
+                    return Ok(Str::Raw { text, escaped });
+                }
+                b'\\' => {
+                    escaped = true;
+                    self.escape()?;
+                }
+                _ => return Err(self.error("invalid control character in string")),
+            }
+        }
+    }
+
+    fn escape(&mut self) -> Result<(), SyntaxError> {
+        let at = self.pos;
+        match self.bytes.get(self.pos + 1) {
+            Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => {
+                self.pos += 2;
+                Ok(())
+            }
+            Some(b'u') => {
+                let cp = self.hex_escape(at)?;
+                if (0xD800..0xDC00).contains(&cp) {
+                    let next = at + 6;
+                    if self.bytes.get(next) == Some(&b'\\')
+                        && self.bytes.get(next + 1) == Some(&b'u')
+                    {
+                        let lo = self.hex_escape(next)?;
+                        if (0xDC00..0xE000).contains(&lo) {
+                            return Ok(());
+                        }
+                    }
+                    return Err(self.error_at(
+                        at,
+                        "lone surrogate escape in string (cannot be written as UTF-8)",
+                    ));
+                }
+                if (0xDC00..0xE000).contains(&cp) {
+                    return Err(self.error_at(
+                        at,
+                        "lone surrogate escape in string (cannot be written as UTF-8)",
+                    ));
+                }
+                Ok(())
+            }
+            None => Err(self.error_at(at, "unterminated string")),
+            Some(_) => Err(self.error_at(at, "invalid escape in string")),
+        }
+    }
+
+    /// Reads `\uXXXX` at `at`, leaving the position after it.
+    fn hex_escape(&mut self, at: usize) -> Result<u32, SyntaxError> {
+        let digits = self
+            .bytes
+            .get(at + 2..at + 6)
+            .filter(|d| d.iter().all(|&c| hex_digit(c).is_some()))
+            .ok_or_else(|| self.error_at(at, "invalid \\u escape in string"))?;
+        let cp = hex4(digits);
+        self.pos = at + 6;
+        Ok(cp)
+    }
+
+    fn enter(&mut self) -> Result<(), SyntaxError> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(self.error("nesting too deep"));
+        }
+        Ok(())
+    }
+
+    fn array(&mut self) -> Result<Value<'a>, SyntaxError> {
+        self.enter()?;
+        self.pos += 1;
+        let mut items = Vec::new();
+        self.skip_ws();
+        if self.bytes.get(self.pos) == Some(&b']') {
+            self.pos += 1;
+            self.depth -= 1;
+            return Ok(Value::Array(items));
+        }
+        loop {
+            self.skip_ws();
+            items.push(self.value()?);
+            self.skip_ws();
+            match self.bytes.get(self.pos) {
+                Some(b',') => self.pos += 1,
+                Some(b']') => {
+                    self.pos += 1;
+                    self.depth -= 1;
+                    return Ok(Value::Array(items));
+                }
+                None => return Err(self.error("unexpected end of input inside an array")),
+                Some(_) => return Err(self.error("expected ',' or ']' in an array")),
+            }
+        }
+    }
+
+    fn object(&mut self) -> Result<Value<'a>, SyntaxError> {
+        self.enter()?;
+        self.pos += 1;
+        let mut members: Vec<Member<'a>> = Vec::new();
+        self.skip_ws();
+        if self.bytes.get(self.pos) == Some(&b'}') {
+            self.pos += 1;
+            self.depth -= 1;
+            return Ok(Value::Object(members));
+        }
+        loop {
+            self.skip_ws();
+            match self.bytes.get(self.pos) {
+                Some(b'"') => {}
+                None => return Err(self.error("unexpected end of input inside an object")),
+                Some(_) => return Err(self.error("expected a property name in double quotes")),
+            }
+            let key = self.string()?;
+            self.skip_ws();
+            if self.bytes.get(self.pos) != Some(&b':') {
+                return Err(self.error("expected ':' after a property name"));
+            }
+            self.pos += 1;
+            self.skip_ws();
+            let node = self.value()?;
+            insert_member(&mut members, Member { key, node });
+            self.skip_ws();
+            match self.bytes.get(self.pos) {
+                Some(b',') => self.pos += 1,
+                Some(b'}') => {
+                    self.pos += 1;
+                    self.depth -= 1;
+                    return Ok(Value::Object(members));
+                }
+                None => return Err(self.error("unexpected end of input inside an object")),
+                Some(_) => return Err(self.error("expected ',' or '}' in an object")),
+            }
+        }
+    }
+}
+
+/// Python dict semantics for a repeated key: first place, last value.
+fn insert_member<'a>(members: &mut Vec<Member<'a>>, member: Member<'a>) {
+    if let Some(existing) = members.iter_mut().find(|m| m.key.same_as(&member.key)) {
+        existing.node = member.node;
+    } else {
+        members.push(member);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn err(text: &str) -> String {
+        parse(text).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn accepts_python_extensions_and_keeps_number_text() {
+        let node =
+            parse(r#"{"a": [NaN, -Infinity, Infinity, 1E5, -0, 123456789012345678901234567890]}"#)
+                .unwrap();
+        let items = node.value.get("a").unwrap().value.as_array().unwrap();
+        let texts: Vec<_> = items
+            .iter()
+            .map(|n| match n.value {
+                Value::Number(t) => t,
+                _ => "?",
+            })
+            .collect();
+        assert_eq!(
+            texts,
+            [
+                "NaN",
+                "-Infinity",
+                "Infinity",
+                "1E5",
+                "-0",
+                "123456789012345678901234567890"
+            ]
+        );
+    }
+
+    #[test]
+    fn repeated_key_keeps_first_place_and_last_value() {
+        let node = parse(r#"{"a": 1, "b": 2, "\u0061": 3}"#).unwrap();
+        let members = node.value.as_object().unwrap();
+        assert_eq!(members.len(), 2);
+        assert!(members[0].key.eq_str("a"));
+        assert!(matches!(members[0].node.value, Value::Number("3")));
+    }
+
+    #[test]
+    fn decodes_escapes_and_surrogate_pairs() {
+        let node = parse(r#""a\u00e9\ud83d\ude00\n\/\"""#).unwrap();
+        assert_eq!(node.value.as_str().unwrap().decode(), "aé😀\n/\"");
+    }
+
+    #[test]
+    fn rejects_what_python_rejects() {
+        assert_eq!(
+            err("{\"a\": 1,}"),
+            "expected a property name in double quotes at line 1, column 9"
+        );
+        assert_eq!(
+            err("[1, 2"),
+            "unexpected end of input inside an array at line 1, column 6"
+        );
+        assert!(err("\"a\u{1}\"").starts_with("invalid control character"));
+        assert!(err(r#""\ud800""#).starts_with("lone surrogate"));
+        assert!(err(r#""\x""#).starts_with("invalid escape"));
+        assert!(err("01").starts_with("unexpected data after"));
+        assert!(err("1.").starts_with("unexpected data after"));
+        assert!(err("{} x").starts_with("unexpected data after"));
+        assert!(err("").starts_with("unexpected end of input"));
+        assert!(err(&"[".repeat(2000)).starts_with("nesting too deep"));
+    }
+
+    #[test]
+    fn spans_cover_values() {
+        let text = r#"{"k": [1, "x"]}"#;
+        let node = parse(text).unwrap();
+        let k = node.value.get("k").unwrap();
+        assert_eq!(&text[k.start..k.end], r#"[1, "x"]"#);
+    }
+}

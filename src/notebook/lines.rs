@@ -1,0 +1,290 @@
+//! nbformat's multi-line text: which fields it joins on read and splits into
+//! lists of lines on write, and how each format version splits.
+
+use super::Generation;
+use super::json::{Node, Str, Value};
+
+/// Output keys nbformat 2 and 3 treat as multi-line text.
+const V3_MULTILINE_OUTPUTS: [&str; 6] = ["text", "html", "svg", "latex", "javascript", "json"];
+
+/// What happens to a multi-line field on write.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Fate {
+    /// Joined, then split into lines.
+    Split,
+    /// Joined into one string and left that way (nbformat 4 joins the
+    /// `text` of every output but splits only a stream's).
+    Join,
+}
+
+/// nbformat 4 splits these MIME types' values into lines; others (base64
+/// images, JSON) are written as one string.
+fn is_text_mime(key: &str) -> bool {
+    key.starts_with("text/") || key == "application/javascript" || key == "image/svg+xml"
+}
+
+/// Calls `f` with every multi-line field of a cell, in the places nbformat's
+/// `rejoin_lines`/`split_lines` look for them.
+fn visit_fields<'a>(
+    cell: &mut Node<'a>,
+    generation: Generation,
+    f: &mut dyn FnMut(&mut Node<'a>, Fate, &str) -> Result<(), String>,
+) -> Result<(), String> {
+    let is_code = cell
+        .value
+        .get("cell_type")
+        .is_some_and(|t| t.value.is_str("code"));
+    match generation {
+        Generation::V1 => Ok(()),
+        Generation::V4 => {
+            if let Some(source) = cell.value.get_mut("source") {
+                f(source, Fate::Split, "source")?;
+            }
+            if let Some(Value::Object(attachments)) =
+                cell.value.get_mut("attachments").map(|n| &mut n.value)
+            {
+                for attachment in attachments.iter_mut() {
+                    mime_bundle(&mut attachment.node, f)?;
+                }
+            }
+            if !is_code {
+                return Ok(());
+            }
+            let Some(Value::Array(outputs)) = cell.value.get_mut("outputs").map(|n| &mut n.value)
+            else {
+                return Ok(());
+            };
+            for output in outputs.iter_mut() {
+                let kind = output.value.get("output_type").map(|t| {
+                    (
+                        t.value.is_str("execute_result") || t.value.is_str("display_data"),
+                        t.value.is_str("stream"),
+                        t.value.truthy(),
+                    )
+                });
+                match kind {
+                    Some((true, _, _)) => {
+                        if let Some(data) = output.value.get_mut("data") {
+                            mime_bundle(data, f)?;
+                        }
+                    }
+                    Some((false, stream, true)) => {
+                        if let Some(text) = output.value.get_mut("text") {
+                            f(
+                                text,
+                                if stream { Fate::Split } else { Fate::Join },
+                                "output text",
+                            )?;
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            Ok(())
+        }
+        Generation::V2 | Generation::V3 => {
+            if is_code {
+                if let Some(input) = cell.value.get_mut("input") {
+                    f(input, Fate::Split, "input")?;
+                }
+                if let Some(Value::Array(outputs)) =
+                    cell.value.get_mut("outputs").map(|n| &mut n.value)
+                {
+                    for output in outputs.iter_mut() {
+                        for key in V3_MULTILINE_OUTPUTS {
+                            if let Some(node) = output.value.get_mut(key) {
+                                f(node, Fate::Split, key)?;
+                            }
+                        }
+                    }
+                }
+            } else {
+                for key in ["source", "rendered"] {
+                    if let Some(node) = cell.value.get_mut(key) {
+                        f(node, Fate::Split, key)?;
+                    }
+                }
+            }
+            Ok(())
+        }
+    }
+}
+
+fn mime_bundle<'a>(
+    bundle: &mut Node<'a>,
+    f: &mut dyn FnMut(&mut Node<'a>, Fate, &str) -> Result<(), String>,
+) -> Result<(), String> {
+    if let Value::Object(members) = &mut bundle.value {
+        for m in members.iter_mut() {
+            let key = m.key.decode().into_owned();
+            let fate = if is_text_mime(&key) {
+                Fate::Split
+            } else {
+                Fate::Join
+            };
+            f(&mut m.node, fate, &key)?;
+        }
+    }
+    Ok(())
+}
+
+/// Fails where nbformat's reader would: a multi-line field given as a list
+/// that holds something other than strings.
+pub fn check_cell(cell: &mut Node<'_>, generation: Generation) -> Result<(), String> {
+    visit_fields(cell, generation, &mut |node, _, name| match &node.value {
+        Value::Array(items) if items.iter().any(|i| !matches!(i.value, Value::String(_))) => Err(
+            format!("`{name}` is a list holding something other than strings"),
+        ),
+        _ => Ok(()),
+    })
+}
+
+/// Rewrites a cell's multi-line fields the way nbformat writes them.
+pub fn split_cell(cell: &mut Node<'_>, generation: Generation) {
+    let _ = visit_fields(cell, generation, &mut |node, fate, _| {
+        resplit(node, fate, generation);
+        Ok(())
+    });
+}
+
+fn resplit(node: &mut Node<'_>, fate: Fate, generation: Generation) {
+    if fate == Fate::Split
+        && generation == Generation::V4
+        && let Value::Array(items) = &node.value
+        && already_split(items)
+    {
+        return;
+    }
+    let joined = match &node.value {
+        Value::Array(items) => join(items, generation),
+        Value::String(s) if fate == Fate::Split => s.decode().into_owned(),
+        _ => return,
+    };
+    node.value = match fate {
+        Fate::Join => Value::String(Str::Owned(joined)),
+        Fate::Split => Value::Array(
+            splitlines(&joined, generation != Generation::V2)
+                .into_iter()
+                .map(|line| Node::new(Value::String(Str::Owned(line.to_owned()))))
+                .collect(),
+        ),
+    };
+}
+
+/// The joined value of a multi-line list, as nbformat's reader makes it.
+pub fn join(items: &[Node<'_>], generation: Generation) -> String {
+    let parts: Vec<_> = items
+        .iter()
+        .filter_map(|i| i.value.as_str().map(Str::decode))
+        .collect();
+    let with_newlines = match generation {
+        Generation::V2 => true,
+        // nbformat 3 guards against files written with `splitlines()`
+        // (without line ends): it joins those with newlines.
+        Generation::V3 => parts
+            .first()
+            .is_some_and(|first| !first.ends_with(['\n', '\r'])),
+        _ => false,
+    };
+    parts.join(if with_newlines { "\n" } else { "" })
+}
+
+/// Length in code points of a multi-line list once joined, as nbstripout's
+/// `--max-size` measures it.
+pub fn joined_len(items: &[Node<'_>], generation: Generation) -> usize {
+    join(items, generation).chars().count()
+}
+
+/// Whether a list of lines is already what splitting its join would give,
+/// checked on the stored text so the common case allocates nothing.
+fn already_split(items: &[Node<'_>]) -> bool {
+    let last = items.len().saturating_sub(1);
+    items.iter().enumerate().all(|(i, item)| {
+        let Value::String(Str::Raw { text, .. }) = &item.value else {
+            return false;
+        };
+        let body = match text.strip_suffix("\\n") {
+            // `\\n` at the end is an escaped backslash then `n`.
+            Some(body) if body.bytes().rev().take_while(|&b| b == b'\\').count() % 2 == 0 => body,
+            _ if i == last => text,
+            _ => return false,
+        };
+        !text.is_empty()
+            && !body.contains('\\')
+            && !body.contains(['\u{85}', '\u{2028}', '\u{2029}'])
+    })
+}
+
+/// Python's `str.splitlines(keepends)`.
+pub fn splitlines(s: &str, keepends: bool) -> Vec<&str> {
+    let mut lines = Vec::new();
+    let mut start = 0;
+    let mut chars = s.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        let brk_end = match c {
+            '\r' => match chars.peek() {
+                Some(&(j, '\n')) => {
+                    chars.next();
+                    j + 1
+                }
+                _ => i + 1,
+            },
+            '\n' | '\u{b}' | '\u{c}' | '\u{1c}' | '\u{1d}' | '\u{1e}' | '\u{85}' | '\u{2028}'
+            | '\u{2029}' => i + c.len_utf8(),
+            _ => continue,
+        };
+        lines.push(if keepends {
+            &s[start..brk_end]
+        } else {
+            &s[start..i]
+        });
+        start = brk_end;
+    }
+    if start < s.len() {
+        lines.push(&s[start..]);
+    }
+    lines
+}
+
+/// Python's `str.isspace` for one character, which `str.strip()` uses; it
+/// counts the information separators U+001C..U+001F that Rust does not.
+pub fn python_is_space(c: char) -> bool {
+    matches!(c, '\u{1c}'..='\u{1f}') || c.is_whitespace()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splitlines_matches_python() {
+        assert_eq!(
+            splitlines(
+                "a\r\nb\rc\nd\u{b}e\u{c}f\u{1c}g\u{85}h\u{2028}i\u{2029}j",
+                true
+            ),
+            [
+                "a\r\n",
+                "b\r",
+                "c\n",
+                "d\u{b}",
+                "e\u{c}",
+                "f\u{1c}",
+                "g\u{85}",
+                "h\u{2028}",
+                "i\u{2029}",
+                "j"
+            ]
+        );
+        assert_eq!(splitlines("a\n\nb\n", false), ["a", "", "b"]);
+        assert!(splitlines("", true).is_empty());
+        assert_eq!(splitlines("\n", true), ["\n"]);
+    }
+
+    #[test]
+    fn python_whitespace_includes_separators() {
+        assert!(python_is_space('\u{1f}'));
+        assert!(python_is_space('\u{3000}'));
+        assert!(!python_is_space('\u{200b}'));
+    }
+}

@@ -1,0 +1,287 @@
+//! Writes JSON the way Python's `json.dumps` does, or in a file's own style.
+//!
+//! nbformat (and so nbstripout) writes with `indent=1, sort_keys=True,
+//! separators=(",", ": ")`, Python's float `repr`, and either raw non-ASCII
+//! (nbformat 4) or `\uXXXX` escapes (older formats). Matching that byte for
+//! byte is what keeps a team's diffs quiet when they switch tools.
+
+use super::json::{Member, Node, Number, Str, Value, parse_number};
+
+/// How to lay out and spell the JSON text.
+#[derive(Debug, Clone)]
+pub struct Style {
+    /// One level of indentation; `None` writes everything on one line.
+    pub indent: Option<String>,
+    /// Between items of a container, before the newline (`","`), or on one
+    /// line (`", "`).
+    pub item_sep: String,
+    /// Between a key and its value (`": "`).
+    pub key_sep: String,
+    pub sort_keys: bool,
+    /// Escape every non-ASCII character as `\uXXXX` (Python's `ensure_ascii`).
+    pub ascii: bool,
+    /// Copy strings and numbers read from the file exactly as they were
+    /// written instead of re-spelling them the way Python would.
+    pub verbatim: bool,
+    pub newline: &'static str,
+}
+
+impl Style {
+    /// What nbformat's writer for a major version uses.
+    pub fn nbformat(major: i64) -> Style {
+        let (indent, sort_keys) = if major == 1 { (4, false) } else { (1, true) };
+        Style {
+            indent: Some(" ".repeat(indent)),
+            item_sep: ",".into(),
+            key_sep: ": ".into(),
+            sort_keys,
+            ascii: major != 4,
+            verbatim: false,
+            newline: "\n",
+        }
+    }
+}
+
+pub fn to_string(node: &Node<'_>, style: &Style) -> String {
+    let mut w = Writer {
+        out: String::with_capacity(node.end.saturating_sub(node.start) + 64),
+        style,
+        level: 0,
+    };
+    w.value(&node.value);
+    w.out
+}
+
+struct Writer<'s> {
+    out: String,
+    style: &'s Style,
+    level: usize,
+}
+
+impl Writer<'_> {
+    fn line_break(&mut self) {
+        if let Some(indent) = &self.style.indent {
+            self.out.push_str(self.style.newline);
+            for _ in 0..self.level {
+                self.out.push_str(indent);
+            }
+        }
+    }
+
+    fn value(&mut self, value: &Value<'_>) {
+        match value {
+            Value::Null => self.out.push_str("null"),
+            Value::Bool(true) => self.out.push_str("true"),
+            Value::Bool(false) => self.out.push_str("false"),
+            Value::Number(text) => self.number(text),
+            Value::String(s) => self.string(s),
+            Value::Array(items) => {
+                if items.is_empty() {
+                    self.out.push_str("[]");
+                    return;
+                }
+                self.out.push('[');
+                self.level += 1;
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        self.out.push_str(&self.style.item_sep);
+                    }
+                    self.line_break();
+                    self.value(&item.value);
+                }
+                self.level -= 1;
+                self.line_break();
+                self.out.push(']');
+            }
+            Value::Object(members) => {
+                if members.is_empty() {
+                    self.out.push_str("{}");
+                    return;
+                }
+                self.out.push('{');
+                self.level += 1;
+                if self.style.sort_keys {
+                    let mut order: Vec<&Member<'_>> = members.iter().collect();
+                    order.sort_by(|a, b| a.key.decode().cmp(&b.key.decode()));
+                    self.members(order.into_iter());
+                } else {
+                    self.members(members.iter());
+                }
+                self.level -= 1;
+                self.line_break();
+                self.out.push('}');
+            }
+        }
+    }
+
+    fn members<'m, 'a: 'm>(&mut self, members: impl Iterator<Item = &'m Member<'a>>) {
+        for (i, member) in members.enumerate() {
+            if i > 0 {
+                self.out.push_str(&self.style.item_sep);
+            }
+            self.line_break();
+            self.string(&member.key);
+            self.out.push_str(&self.style.key_sep);
+            self.value(&member.node.value);
+        }
+    }
+
+    fn number(&mut self, text: &str) {
+        if self.style.verbatim {
+            self.out.push_str(text);
+            return;
+        }
+        match parse_number(text) {
+            Number::Int("-0") => self.out.push('0'),
+            Number::Int(digits) => self.out.push_str(digits),
+            Number::Float(f) => python_float_repr(f, &mut self.out),
+        }
+    }
+
+    fn string(&mut self, s: &Str<'_>) {
+        if let Str::Raw { text, escaped } = s
+            && (self.style.verbatim || (!escaped && (!self.style.ascii || text.is_ascii())))
+        {
+            self.out.push('"');
+            self.out.push_str(text);
+            self.out.push('"');
+            return;
+        }
+        python_escape(&s.decode(), self.style.ascii, &mut self.out);
+    }
+}
+
+/// Python's `json` string encoder (`py_encode_basestring[_ascii]`).
+pub fn python_escape(s: &str, ascii: bool, out: &mut String) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            c if (c as u32) < 0x20 => push_u_escape(c as u32, out),
+            c if ascii && !c.is_ascii() => {
+                let mut units = [0u16; 2];
+                for unit in c.encode_utf16(&mut units) {
+                    push_u_escape(u32::from(*unit), out);
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+fn push_u_escape(unit: u32, out: &mut String) {
+    use std::fmt::Write;
+    let _ = write!(out, "\\u{unit:04x}");
+}
+
+/// Python's `repr(float)` as `json.dumps` writes it: the shortest text that
+/// reads back to the same float, positional for exponents -5 < e < 16 and
+/// scientific (`1e-05`, `1e+16`) outside, with bare `NaN`/`Infinity`.
+pub fn python_float_repr(f: f64, out: &mut String) {
+    if f.is_nan() {
+        out.push_str("NaN");
+        return;
+    }
+    if f.is_infinite() {
+        out.push_str(if f > 0.0 { "Infinity" } else { "-Infinity" });
+        return;
+    }
+    // Rust's `{:e}` gives the shortest round-trip digits, e.g. `-1.2345e-7`.
+    let sci = format!("{f:e}");
+    let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
+    let exp: i32 = exp.parse().unwrap_or(0);
+    let (negative, mantissa) = match mantissa.strip_prefix('-') {
+        Some(m) => (true, m),
+        None => (false, mantissa),
+    };
+    let digits: String = mantissa.chars().filter(|c| *c != '.').collect();
+    if negative {
+        out.push('-');
+    }
+    if (-5 < exp) && (exp < 16) {
+        let point = exp + 1;
+        if point <= 0 {
+            out.push_str("0.");
+            for _ in 0..(-point) {
+                out.push('0');
+            }
+            out.push_str(&digits);
+        } else if point as usize >= digits.len() {
+            out.push_str(&digits);
+            for _ in 0..(point as usize - digits.len()) {
+                out.push('0');
+            }
+            out.push_str(".0");
+        } else {
+            out.push_str(&digits[..point as usize]);
+            out.push('.');
+            out.push_str(&digits[point as usize..]);
+        }
+    } else {
+        out.push_str(&digits[..1]);
+        if digits.len() > 1 {
+            out.push('.');
+            out.push_str(&digits[1..]);
+        }
+        use std::fmt::Write;
+        let _ = write!(out, "e{}{:02}", if exp < 0 { '-' } else { '+' }, exp.abs());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::notebook::json::parse;
+
+    fn repr(f: f64) -> String {
+        let mut s = String::new();
+        python_float_repr(f, &mut s);
+        s
+    }
+
+    #[test]
+    fn float_repr_matches_python() {
+        let cases = [
+            (1e-5, "1e-05"),
+            (100000.0, "100000.0"),
+            (-0.0, "-0.0"),
+            (0.0, "0.0"),
+            (1e16, "1e+16"),
+            (1e15, "1000000000000000.0"),
+            (0.0001, "0.0001"),
+            (0.1, "0.1"),
+            (1.5e300, "1.5e+300"),
+            (123.456, "123.456"),
+            (5e-324, "5e-324"),
+            (1.7976931348623157e308, "1.7976931348623157e+308"),
+            (f64::INFINITY, "Infinity"),
+            (f64::NEG_INFINITY, "-Infinity"),
+            (f64::NAN, "NaN"),
+            (-2.5e-7, "-2.5e-07"),
+            (12345678901234567.0, "1.2345678901234568e+16"),
+        ];
+        for (f, want) in cases {
+            assert_eq!(repr(f), want, "repr of {f:?}");
+        }
+    }
+
+    #[test]
+    fn writes_like_nbformat() {
+        let node =
+            parse(r#"{"b": [], "a": {"x": 1E5, "y": "é\u001b", "z": [1, -0, {}]}}"#).unwrap();
+        let text = to_string(&node, &Style::nbformat(4));
+        assert_eq!(
+            text,
+            "{\n \"a\": {\n  \"x\": 100000.0,\n  \"y\": \"é\\u001b\",\n  \"z\": [\n   1,\n   0,\n   {}\n  ]\n },\n \"b\": []\n}"
+        );
+        let ascii = to_string(&parse(r#"["é😀"]"#).unwrap(), &Style::nbformat(3));
+        assert_eq!(ascii, "[\n \"\\u00e9\\ud83d\\ude00\"\n]");
+    }
+}
