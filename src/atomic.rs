@@ -31,11 +31,11 @@ impl Snapshot {
 
 #[derive(Debug, thiserror::Error)]
 pub enum WriteError {
-    #[error("{0}")]
+    #[error("{}", crate::io_message(.0))]
     Io(#[from] io::Error),
     #[error("the file changed while it was being stripped; left as it is")]
     Changed,
-    #[error("cannot keep the file's owner {uid}:{gid} ({source}); left as it is")]
+    #[error("cannot keep the file's owner {uid}:{gid} ({}); left as it is", crate::io_message(.source))]
     Owner {
         uid: u32,
         gid: u32,

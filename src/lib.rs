@@ -12,3 +12,18 @@ pub mod cmd;
 pub mod inputs;
 pub mod notebook;
 pub mod strip;
+
+/// An I/O error as a short sentence, without Rust's "(os error 2)" suffix.
+pub fn io_message(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file or directory".into(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+        _ => {
+            let text = e.to_string();
+            match text.find(" (os error") {
+                Some(i) => text[..i].to_owned(),
+                None => text,
+            }
+        }
+    }
+}

@@ -8,7 +8,8 @@ use rayon::prelude::*;
 use super::Exit;
 use crate::atomic::{self, Snapshot};
 use crate::cli::StripArgs;
-use crate::inputs::walk::{self, io_message};
+use crate::inputs::walk;
+use crate::io_message;
 use crate::notebook::{Notebook, NotebookError, decode_utf8};
 use crate::strip::{OutputType, StripOptions, parse_size, strip};
 

@@ -6,6 +6,8 @@
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
+use crate::io_message;
+
 /// A path that could not be used, with the reason.
 #[derive(Debug)]
 pub struct WalkError {
@@ -101,19 +103,4 @@ fn walk_error(root: &Path, error: ignore::Error) -> WalkError {
         }
     }
     WalkError { path, message }
-}
-
-/// An I/O error as a short sentence, without Rust's "(os error 2)" suffix.
-pub fn io_message(e: &std::io::Error) -> String {
-    match e.kind() {
-        std::io::ErrorKind::NotFound => "no such file or directory".into(),
-        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
-        _ => {
-            let text = e.to_string();
-            match text.find(" (os error") {
-                Some(i) => text[..i].to_owned(),
-                None => text,
-            }
-        }
-    }
 }

@@ -1,0 +1,309 @@
+//! `nbscrub strip` on real files: in-place rules, atomic writes, and every
+//! kind of bad input giving one clear message while the rest is processed.
+
+mod common;
+
+use std::fs;
+use std::os::unix::fs::{MetadataExt, PermissionsExt, symlink};
+use std::path::Path;
+use std::time::{Duration, SystemTime};
+
+use common::*;
+
+fn set_old_mtime(path: &Path) -> SystemTime {
+    let old = SystemTime::UNIX_EPOCH + Duration::from_secs(1_500_000_000);
+    fs::File::options()
+        .write(true)
+        .open(path)
+        .unwrap()
+        .set_modified(old)
+        .unwrap();
+    old
+}
+
+#[test]
+fn stdin_to_stdout_strips_like_nbstripout() {
+    let out = nbscrub()
+        .args(["strip", "-"])
+        .write_stdin(executed_notebook())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stdout(&out), EXECUTED_STRIPPED);
+}
+
+#[test]
+fn textconv_prints_the_stripped_file_and_leaves_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let nb = write(dir.path(), "a.ipynb", executed_notebook());
+    let out = nbscrub()
+        .arg("strip")
+        .arg("--textconv")
+        .arg(&nb)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(stdout(&out), EXECUTED_STRIPPED);
+    assert_eq!(fs::read_to_string(&nb).unwrap(), executed_notebook());
+}
+
+#[test]
+fn in_place_strips_keeps_mode_and_leaves_no_temp_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let nb = write(dir.path(), "a.ipynb", executed_notebook());
+    fs::set_permissions(&nb, fs::Permissions::from_mode(0o640)).unwrap();
+    let out = nbscrub().arg("strip").arg(&nb).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(fs::read_to_string(&nb).unwrap(), EXECUTED_STRIPPED);
+    assert_eq!(fs::metadata(&nb).unwrap().mode() & 0o7777, 0o640);
+    assert!(temp_files(dir.path()).is_empty());
+}
+
+#[test]
+fn in_place_keeps_the_owner_when_run_as_root() {
+    if unsafe { libc::geteuid() } != 0 {
+        return; // only root can give a file to someone else
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let nb = write(dir.path(), "a.ipynb", executed_notebook());
+    std::os::unix::fs::chown(&nb, Some(65534), Some(65534)).unwrap();
+    let out = nbscrub().arg("strip").arg(&nb).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let meta = fs::metadata(&nb).unwrap();
+    assert_eq!((meta.uid(), meta.gid()), (65534, 65534));
+    assert_eq!(fs::read_to_string(&nb).unwrap(), EXECUTED_STRIPPED);
+}
+
+#[test]
+fn nothing_to_strip_keeps_bytes_and_mtime_whatever_the_format() {
+    let dir = tempfile::tempdir().unwrap();
+    // Clean, but formatted unlike nbformat: indent 2, unsorted keys, escapes.
+    let clean = "{\"nbformat\": 4, \"nbformat_minor\": 4, \"metadata\": {\"x\": 1E5},\n  \"cells\": [{\"cell_type\": \"code\", \"source\": \"a = '\\u00e9'\", \"metadata\": {}, \"outputs\": [], \"execution_count\": null}]}";
+    let nb = write(dir.path(), "clean.ipynb", clean);
+    let old = set_old_mtime(&nb);
+    for args in [vec!["strip"], vec!["strip", "--check"]] {
+        let out = nbscrub().args(&args).arg(&nb).output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr(&out));
+        assert_eq!(stdout(&out), "");
+    }
+    assert_eq!(fs::read_to_string(&nb).unwrap(), clean);
+    assert_eq!(fs::metadata(&nb).unwrap().modified().unwrap(), old);
+}
+
+#[test]
+fn check_lists_files_that_would_change_and_exits_1() {
+    let dir = tempfile::tempdir().unwrap();
+    let dirty = write(dir.path(), "dirty.ipynb", executed_notebook());
+    write(dir.path(), "clean.ipynb", EXECUTED_STRIPPED);
+    let out = nbscrub()
+        .args(["strip", "--check"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(stdout(&out), format!("{}\n", dirty.display()));
+    assert_eq!(fs::read_to_string(&dirty).unwrap(), executed_notebook());
+}
+
+#[test]
+fn symlink_is_written_through_to_its_target() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = write(dir.path(), "real.ipynb", executed_notebook());
+    let link = dir.path().join("link.ipynb");
+    symlink("real.ipynb", &link).unwrap();
+    let out = nbscrub().arg("strip").arg(&link).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert_eq!(fs::read_to_string(&target).unwrap(), EXECUTED_STRIPPED);
+}
+
+#[test]
+fn directories_recurse_honour_gitignore_and_skip_checkpoints() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    fs::create_dir_all(root.join("sub/deeper")).unwrap();
+    fs::create_dir_all(root.join("ignored")).unwrap();
+    fs::create_dir_all(root.join(".ipynb_checkpoints")).unwrap();
+    fs::write(root.join(".gitignore"), "ignored/\n").unwrap();
+    let wanted = write(&root.join("sub/deeper"), "a.ipynb", executed_notebook());
+    let ignored = write(&root.join("ignored"), "b.ipynb", executed_notebook());
+    let checkpoint = write(
+        &root.join(".ipynb_checkpoints"),
+        "a-checkpoint.ipynb",
+        executed_notebook(),
+    );
+    let other = write(root, "notes.txt", "not a notebook");
+    let out = nbscrub().arg("strip").arg(root).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(fs::read_to_string(&wanted).unwrap(), EXECUTED_STRIPPED);
+    for untouched in [&ignored, &checkpoint] {
+        assert_eq!(fs::read_to_string(untouched).unwrap(), executed_notebook());
+    }
+    assert_eq!(fs::read_to_string(&other).unwrap(), "not a notebook");
+}
+
+/// Each bad file gets one message naming it; the good file beside it is
+/// still stripped; bad files keep their bytes; the exit code is 2.
+#[test]
+fn bad_inputs_are_reported_and_left_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        ("invalid.ipynb", b"{\"cells\": [}".to_vec(), "invalid.ipynb: not valid JSON: expected a value at line 1, column 12"),
+        ("truncated.ipynb", executed_notebook().as_bytes()[..120].to_vec(), "truncated.ipynb: not valid JSON: unexpected end of input inside an object at line 8, column 3"),
+        ("latin1.ipynb", b"{\"cells\": [], \"metadata\": {\"a\": \"caf\xe9\"}}".to_vec(), "latin1.ipynb: not valid UTF-8 (first bad byte at offset 36)"),
+        ("array.ipynb", b"[1, 2]".to_vec(), "array.ipynb: not a notebook: the top-level JSON value is an array, not an object"),
+        ("nocells.ipynb", b"{\"metadata\": {}, \"nbformat\": 4, \"nbformat_minor\": 5}".to_vec(), "nocells.ipynb: notebook has no `cells`"),
+        ("future.ipynb", b"{\"cells\": [], \"metadata\": {}, \"nbformat\": 5, \"nbformat_minor\": 0}".to_vec(), "future.ipynb: unsupported nbformat version 5"),
+        ("surrogate.ipynb", b"{\"cells\": [], \"metadata\": {\"a\": \"\\ud800\"}, \"nbformat\": 4, \"nbformat_minor\": 5}".to_vec(), "surrogate.ipynb: not valid JSON: lone surrogate escape in string (cannot be written as UTF-8) at line 1, column 34"),
+        ("empty.ipynb", Vec::new(), "empty.ipynb: not valid JSON: unexpected end of input, expected a value at line 1, column 1"),
+    ];
+    for (name, bytes, _) in &cases {
+        write(d, name, bytes);
+    }
+    let good = write(d, "good.ipynb", executed_notebook());
+    let missing = d.join("missing.ipynb");
+    let out = nbscrub()
+        .arg("strip")
+        .arg(d)
+        .arg(&missing)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    for (name, bytes, message) in &cases {
+        let line = format!("nbscrub: {}/{message}", d.display());
+        assert!(
+            err.lines().any(|l| l == line),
+            "missing `{line}` in:\n{err}"
+        );
+        assert_eq!(
+            &fs::read(d.join(name)).unwrap(),
+            bytes,
+            "{name} was modified"
+        );
+    }
+    let line = format!("nbscrub: {}: no such file or directory", missing.display());
+    assert!(err.lines().any(|l| l == line), "{err}");
+    assert_eq!(
+        err.lines().count(),
+        cases.len() + 1,
+        "one line per problem:\n{err}"
+    );
+    assert_eq!(fs::read_to_string(&good).unwrap(), EXECUTED_STRIPPED);
+    assert!(temp_files(d).is_empty());
+}
+
+#[test]
+fn bad_stdin_writes_nothing_to_stdout() {
+    let out = nbscrub()
+        .args(["strip", "-"])
+        .write_stdin("{\"cells\": ")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(stdout(&out), "");
+    assert_eq!(
+        stderr(&out),
+        "nbscrub: <stdin>: not valid JSON: unexpected end of input, expected a value at line 1, column 11\n"
+    );
+}
+
+#[test]
+fn a_directory_without_notebooks_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "readme.md", "hi");
+    let out = nbscrub().arg("strip").arg(dir.path()).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        stderr(&out),
+        format!(
+            "nbscrub: {}: no .ipynb files in this directory\n",
+            dir.path().display()
+        )
+    );
+}
+
+/// Permission errors need a user the kernel checks: as root, the test drops
+/// to `nobody` with setpriv.
+#[test]
+fn unreadable_and_unwritable_files_are_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    fs::set_permissions(d, fs::Permissions::from_mode(0o755)).unwrap();
+    let unreadable = write(d, "secret.ipynb", executed_notebook());
+    fs::set_permissions(&unreadable, fs::Permissions::from_mode(0o000)).unwrap();
+    let readonly_dir = d.join("ro");
+    fs::create_dir(&readonly_dir).unwrap();
+    let in_ro = write(&readonly_dir, "a.ipynb", executed_notebook());
+    fs::set_permissions(&in_ro, fs::Permissions::from_mode(0o666)).unwrap();
+    fs::set_permissions(&readonly_dir, fs::Permissions::from_mode(0o555)).unwrap();
+
+    let bin = assert_cmd::cargo::cargo_bin("nbscrub");
+    let mut cmd = if unsafe { libc::geteuid() } == 0 {
+        let mut c = std::process::Command::new("setpriv");
+        c.args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+            .arg(&bin);
+        c
+    } else {
+        std::process::Command::new(&bin)
+    };
+    let out = cmd
+        .arg("strip")
+        .arg(&unreadable)
+        .arg(&in_ro)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains(&format!(
+            "nbscrub: {}: permission denied\n",
+            unreadable.display()
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!(
+            "nbscrub: {}: permission denied\n",
+            in_ro.display()
+        )),
+        "{err}"
+    );
+    fs::set_permissions(&readonly_dir, fs::Permissions::from_mode(0o755)).unwrap();
+    assert_eq!(fs::read_to_string(&in_ro).unwrap(), executed_notebook());
+    assert!(temp_files(&readonly_dir).is_empty());
+}
+
+#[test]
+fn keep_format_keeps_a_colab_files_style() {
+    let colab = "{\n  \"nbformat\": 4,\n  \"nbformat_minor\": 0,\n  \"metadata\": {\n    \"colab\": {\n      \"provenance\": []\n    }\n  },\n  \"cells\": [\n    {\n      \"cell_type\": \"code\",\n      \"source\": [\n        \"x = 1e-5\\n\",\n        \"print(x)\"\n      ],\n      \"metadata\": {\n        \"id\": \"AbC\",\n        \"outputId\": \"f00\"\n      },\n      \"execution_count\": 2,\n      \"outputs\": [\n        {\n          \"output_type\": \"stream\",\n          \"name\": \"stdout\",\n          \"text\": [\n            \"1e-05\\n\"\n          ]\n        }\n      ]\n    }\n  ]\n}";
+    let want = "{\n  \"nbformat\": 4,\n  \"nbformat_minor\": 0,\n  \"metadata\": {\n    \"colab\": {\n      \"provenance\": []\n    }\n  },\n  \"cells\": [\n    {\n      \"cell_type\": \"code\",\n      \"source\": [\n        \"x = 1e-5\\n\",\n        \"print(x)\"\n      ],\n      \"metadata\": {\n        \"id\": \"AbC\",\n        \"outputId\": \"f00\"\n      },\n      \"execution_count\": null,\n      \"outputs\": []\n    }\n  ]\n}";
+    let out = nbscrub()
+        .args(["strip", "--keep-format", "-"])
+        .write_stdin(colab)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stdout(&out), want);
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let out = nbscrub()
+        .args(["strip", "--max-size", "lots", "x.ipynb"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        stderr(&out),
+        "nbscrub: --max-size: `lots` is not a size (e.g. 500, 10k, 2M)\n"
+    );
+    let out = nbscrub().arg("strip").output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
