@@ -26,7 +26,7 @@ pub enum Command {
     Strip(StripArgs),
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct StripArgs {
     /// Notebooks or directories; `-` for stdin.
     #[arg(value_name = "PATHS")]
@@ -84,7 +84,8 @@ pub struct StripArgs {
     pub max_size: String,
 
     /// Output types to keep even when stripping, e.g. `stream` or
-    /// `stream:stderr`.
+    /// `stream:stderr`. Values that look like paths (`-`, or with `.` or
+    /// `/`) are taken as paths.
     #[arg(long, value_name = "TYPE", num_args = 1..)]
     pub keep_output_type: Vec<String>,
 

@@ -2,7 +2,9 @@
 //! nbstripout 0.9.1's options and its rules for which cells keep output.
 
 use crate::notebook::json::{Node, Number, Str, Value, parse_number};
-use crate::notebook::{Generation, Notebook, NotebookError, python_is_space};
+use crate::notebook::{
+    Generation, Notebook, NotebookError, V3_MULTILINE_OUTPUTS, joined_len, python_is_space,
+};
 
 /// Metadata nbstripout removes unless told to keep it: volatile per-run
 /// state (timings, widget state, scroll and collapse UI state).
@@ -202,9 +204,17 @@ fn strip_cell(
         .map_err(|e| NotebookError::Malformed(format!("cell {index}: {e}")))?;
     if let Some(Value::Array(outputs)) = cell.value.get_mut("outputs").map(|n| &mut n.value) {
         let before = outputs.len();
+        // Outputs that are simply deleted are never built into trees.
+        let inspect = keep_this
+            || options.max_size > 0
+            || !options.keep_output_types.is_empty()
+            || !options.drop_output_types.is_empty();
+        if inspect {
+            outputs.iter_mut().for_each(Node::materialize);
+        }
         if !keep_this || !options.keep_output_types.is_empty() {
             outputs.retain(|o| {
-                output_size(&o.value, generation) <= options.max_size
+                size_within(&o.value, generation, options.max_size)
                     || options
                         .keep_output_types
                         .iter()
@@ -297,45 +307,62 @@ fn pop_recursive(obj: &mut Value<'_>, key: &str) -> bool {
     }
 }
 
-/// nbstripout's `get_size`: the characters of every string in an output
-/// (multi-line text counted as nbformat joins it) plus the printed length of
-/// every other value; object keys do not count.
-fn output_size(output: &Value<'_>, generation: Generation) -> u64 {
+/// Whether an output is no larger than `limit` by nbstripout's `get_size`:
+/// the characters of every string (multi-line text counted as nbformat joins
+/// it) plus the printed length of every other value; object keys do not
+/// count. Stops counting at the limit, so a large output costs little.
+fn size_within(output: &Value<'_>, generation: Generation, limit: u64) -> bool {
+    let mut budget = limit;
     match (generation, output) {
-        (Generation::V2 | Generation::V3, Value::Object(members)) => members
-            .iter()
-            .map(|m| match &m.node.value {
-                Value::Array(items)
-                    if ["text", "html", "svg", "latex", "javascript", "json"]
-                        .iter()
-                        .any(|k| m.key.eq_str(k)) =>
-                {
-                    crate::notebook::joined_len(items, generation) as u64
+        (Generation::V2 | Generation::V3, Value::Object(members)) => {
+            members.iter().all(|m| match &m.node.value {
+                Value::Array(items) if V3_MULTILINE_OUTPUTS.iter().any(|k| m.key.eq_str(k)) => {
+                    spend(&mut budget, joined_len(items, generation) as u64)
                 }
-                other => value_size(other),
+                other => within(other, &mut budget),
             })
-            .sum(),
-        _ => value_size(output),
+        }
+        _ => within(output, &mut budget),
     }
 }
 
-fn value_size(value: &Value<'_>) -> u64 {
+fn spend(budget: &mut u64, cost: u64) -> bool {
+    match budget.checked_sub(cost) {
+        Some(left) => {
+            *budget = left;
+            true
+        }
+        None => false,
+    }
+}
+
+fn within(value: &Value<'_>, budget: &mut u64) -> bool {
     match value {
-        Value::String(s) => s.char_len() as u64,
-        Value::Array(items) => items.iter().map(|i| value_size(&i.value)).sum(),
-        Value::Object(members) => members.iter().map(|m| value_size(&m.node.value)).sum(),
-        Value::Null | Value::Bool(true) => 4,
-        Value::Bool(false) => 5,
-        Value::Number(text) => match parse_number(text) {
-            Number::Int("-0") => 1,
-            Number::Int(digits) => digits.len() as u64,
-            Number::Float(f) if f.is_nan() || f.is_infinite() => 3 + u64::from(f < 0.0),
-            Number::Float(f) => {
-                let mut s = String::new();
-                crate::notebook::write::python_float_repr(f, &mut s);
-                s.len() as u64
-            }
-        },
+        // A character takes at most 12 bytes as stored (a surrogate-pair
+        // escape), so a long string is known to be over budget uncounted.
+        Value::String(s) if s.stored_len() as u64 > budget.saturating_mul(12) => false,
+        Value::String(s) => spend(budget, s.char_len() as u64),
+        Value::Array(items) => items.iter().all(|i| within(&i.value, budget)),
+        Value::Object(members) => members.iter().all(|m| within(&m.node.value, budget)),
+        Value::Null | Value::Bool(true) => spend(budget, 4),
+        Value::Bool(false) => spend(budget, 5),
+        Value::Number(text) => spend(budget, printed_len(text)),
+        // Outputs are materialized before any limit above 0 is checked.
+        Value::Lazy(lazy) => lazy.empty,
+    }
+}
+
+/// `len(str(x))` for a number as Python reads it.
+fn printed_len(text: &str) -> u64 {
+    match parse_number(text) {
+        Number::Int("-0") => 1,
+        Number::Int(digits) => digits.len() as u64,
+        Number::Float(f) if f.is_nan() || f.is_infinite() => 3 + u64::from(f < 0.0),
+        Number::Float(f) => {
+            let mut s = String::new();
+            crate::notebook::write::python_float_repr(f, &mut s);
+            s.len() as u64
+        }
     }
 }
 

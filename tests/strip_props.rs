@@ -2,7 +2,7 @@
 //! altered, and the output reads back (with an independent JSON parser) as
 //! the same notebook minus what was stripped.
 
-use nbscrub::cmd::strip::strip_bytes;
+use nbscrub::cmd::strip::{Render, strip_bytes};
 use nbscrub::strip::StripOptions;
 use proptest::prelude::*;
 use serde_json::{Map, Value, json};
@@ -150,11 +150,11 @@ proptest! {
     fn stripping_is_idempotent_and_keeps_sources((nb, sources) in notebook(), pretty in any::<bool>()) {
         let input = if pretty { serde_json::to_string_pretty(&nb) } else { serde_json::to_string(&nb) }.unwrap();
         let options = StripOptions::default();
-        let once = strip_bytes(input.as_bytes(), &options, false, true).unwrap().unwrap();
+        let once = strip_bytes(input.as_bytes(), &options, false, Render::Always).unwrap().1.unwrap();
 
         // Idempotent: nothing left to strip, and writing again gives the same bytes.
-        prop_assert!(strip_bytes(once.as_bytes(), &options, false, false).unwrap().is_none());
-        let twice = strip_bytes(once.as_bytes(), &options, false, true).unwrap().unwrap();
+        prop_assert!(!strip_bytes(once.as_bytes(), &options, false, Render::Never).unwrap().0);
+        let twice = strip_bytes(once.as_bytes(), &options, false, Render::Always).unwrap().1.unwrap();
         prop_assert_eq!(&twice, &once);
 
         // Reads back as the same notebook minus what nbstripout removes.
@@ -178,7 +178,7 @@ proptest! {
         prop_assert_eq!(&back["metadata"], &nb["metadata"]);
 
         // --keep-format strips the same content in the file's own layout.
-        let kept = strip_bytes(input.as_bytes(), &options, true, true).unwrap().unwrap();
+        let kept = strip_bytes(input.as_bytes(), &options, true, Render::Always).unwrap().1.unwrap();
         let kept: Value = serde_json::from_str(&kept).unwrap();
         for (a, b) in kept["cells"].as_array().unwrap().iter().zip(cells) {
             prop_assert_eq!(joined(&a["source"]), joined(&b["source"]));

@@ -17,25 +17,42 @@ use crate::strip::{OutputType, StripOptions, parse_size, strip};
 /// machine: the parsed tree can take a few times the file's size.
 pub const MAX_NOTEBOOK_BYTES: u64 = 1 << 30;
 
-/// Strips one notebook held in memory. Returns the new text when the
-/// notebook changed, or when `always` asks for it anyway (stdin, textconv).
+/// When to write out the stripped notebook.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Render {
+    /// Only tell whether it would change (`--check`).
+    Never,
+    /// In place: only a changed notebook is written.
+    IfChanged,
+    /// stdin and textconv print the notebook whether or not it changed.
+    Always,
+}
+
+/// Strips one notebook held in memory: whether it changed, and its new text
+/// when `render` asks for it.
 pub fn strip_bytes(
     bytes: &[u8],
     options: &StripOptions,
     keep_format: bool,
-    always: bool,
-) -> Result<Option<String>, NotebookError> {
+    render: Render,
+) -> Result<(bool, Option<String>), NotebookError> {
     let text = decode_utf8(bytes)?;
     let mut nb = Notebook::parse(text)?;
     let changed = strip(&mut nb, options)?;
-    if !changed && !always {
-        return Ok(None);
+    let wanted = match render {
+        Render::Never => false,
+        Render::IfChanged => changed,
+        Render::Always => true,
+    };
+    if !wanted {
+        return Ok((changed, None));
     }
-    Ok(Some(if keep_format {
+    let out = if keep_format {
         nb.to_original_style(text)
     } else {
         nb.to_nbformat()
-    }))
+    };
+    Ok((changed, Some(out)))
 }
 
 fn options_from(args: &StripArgs) -> Result<StripOptions, String> {
@@ -64,7 +81,23 @@ fn options_from(args: &StripArgs) -> Result<StripOptions, String> {
     Ok(options)
 }
 
+/// `--keep-output-type T...` takes several values, as in nbstripout, so it
+/// swallows paths written after it (`--keep-output-type stream nb.ipynb`).
+/// Output types are bare words (`stream`, `stream:stderr`); `-` and values
+/// with a `.` or `/` go back to the paths.
+fn reclaim_paths(args: &StripArgs) -> StripArgs {
+    let is_path = |v: &String| v == "-" || v.contains(['.', '/']);
+    let mut args = args.clone();
+    for list in [&mut args.keep_output_type, &mut args.drop_output_type] {
+        let (paths, types): (Vec<String>, Vec<String>) = list.drain(..).partition(is_path);
+        *list = types;
+        args.paths.extend(paths.into_iter().map(PathBuf::from));
+    }
+    args
+}
+
 pub fn run(args: &StripArgs) -> Exit {
+    let args = &reclaim_paths(args);
     let options = match options_from(args) {
         Ok(options) => options,
         Err(message) => {
@@ -122,10 +155,10 @@ fn to_stdout(
     keep_format: bool,
 ) -> Exit {
     let result = read.and_then(|bytes| {
-        strip_bytes(&bytes, options, keep_format, true).map_err(|e| e.to_string())
+        strip_bytes(&bytes, options, keep_format, Render::Always).map_err(|e| e.to_string())
     });
     match result {
-        Ok(text) => {
+        Ok((_, text)) => {
             let mut out = io::stdout().lock();
             let written = out
                 .write_all(text.unwrap_or_default().as_bytes())
@@ -201,16 +234,18 @@ fn strip_file(path: &Path, options: &StripOptions, keep_format: bool, check: boo
         let meta = std::fs::metadata(path).map_err(|e| io_message(&e))?;
         within_limit(meta.len())?;
         let bytes = std::fs::read(path).map_err(|e| io_message(&e))?;
-        let Some(text) =
-            strip_bytes(&bytes, options, keep_format, false).map_err(|e| e.to_string())?
-        else {
-            return Ok(false);
+        let render = if check {
+            Render::Never
+        } else {
+            Render::IfChanged
         };
-        if !check {
+        let (changed, text) =
+            strip_bytes(&bytes, options, keep_format, render).map_err(|e| e.to_string())?;
+        if let Some(text) = text {
             atomic::replace(path, text.as_bytes(), Snapshot::of(&meta))
                 .map_err(|e| e.to_string())?;
         }
-        Ok(true)
+        Ok(changed)
     };
     match run() {
         Ok(true) => Outcome::Stripped,

@@ -26,6 +26,19 @@ pub enum Value<'a> {
     String(Str<'a>),
     Array(Vec<Node<'a>>),
     Object(Vec<Member<'a>>),
+    /// A cell output checked for syntax but not yet built: stripping deletes
+    /// most outputs, so they are turned into trees only when something
+    /// needs to look inside ([`Node::materialize`]).
+    Lazy(Lazy<'a>),
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Lazy<'a> {
+    /// The whole document; the node's span says where the value is.
+    pub document: &'a str,
+    /// Whether nbstripout's `get_size` of the value is 0: no number, no
+    /// literal, no non-empty string outside keys.
+    pub empty: bool,
 }
 
 /// A value with the byte range it occupies in the input; values made by a
@@ -83,6 +96,20 @@ impl<'a> Node<'a> {
             value,
             start: 0,
             end: 0,
+        }
+    }
+
+    /// Builds the tree of a lazily parsed value (a no-op for others).
+    pub fn materialize(&mut self) {
+        if let Value::Lazy(lazy) = self.value {
+            let mut p = Parser::new(lazy.document);
+            p.pos = self.start;
+            // The text was validated when it was skipped, and nothing inside
+            // it is lazy, so this cannot fail.
+            match p.value(Context::Other) {
+                Ok(node) => self.value = node.value,
+                Err(e) => unreachable!("validated value failed to parse: {e}"),
+            }
         }
     }
 }
@@ -175,6 +202,9 @@ impl<'a> Value<'a> {
             Value::String(s) => !s.is_empty(),
             Value::Array(items) => !items.is_empty(),
             Value::Object(members) => !members.is_empty(),
+            // Only cell outputs are lazy, and truthiness is asked only of
+            // metadata; a lazy value is never `{}` or `[]` in practice.
+            Value::Lazy(lazy) => !lazy.empty,
         }
     }
 
@@ -273,6 +303,14 @@ impl<'a> Str<'a> {
         }
     }
 
+    /// Bytes of the string as stored (escapes included).
+    pub fn stored_len(&self) -> usize {
+        match self {
+            Str::Raw { text, .. } => text.len(),
+            Str::Owned(s) => s.len(),
+        }
+    }
+
     pub fn is_empty(&self) -> bool {
         match self {
             Str::Raw { text, .. } => text.is_empty(),
@@ -280,9 +318,33 @@ impl<'a> Str<'a> {
         }
     }
 
-    /// Length in code points, as Python's `len(str)` counts.
+    /// Length in code points, as Python's `len(str)` counts, without
+    /// decoding: each escape stands for one character, a surrogate pair too.
     pub fn char_len(&self) -> usize {
-        self.decode().chars().count()
+        let text = match self {
+            Str::Raw { text, .. } => *text,
+            Str::Owned(s) => return s.chars().count(),
+        };
+        let chars = count_chars(text.as_bytes());
+        if !matches!(self, Str::Raw { escaped: true, .. }) {
+            return chars;
+        }
+        // Every escape is ASCII: subtract its extra characters.
+        let bytes = text.as_bytes();
+        let mut extra = 0;
+        let mut i = 0;
+        while let Some(p) = memchr::memchr(b'\\', &bytes[i..]) {
+            let at = i + p;
+            if bytes[at + 1] == b'u' {
+                let pair = (0xD800..0xDC00).contains(&hex4(&bytes[at + 2..at + 6]));
+                extra += if pair { 11 } else { 5 };
+                i = at + if pair { 12 } else { 6 };
+            } else {
+                extra += 1;
+                i = at + 2;
+            }
+        }
+        chars - extra
     }
 }
 
@@ -331,10 +393,12 @@ fn unescape(text: &str) -> String {
 }
 
 fn memchr_backslash(bytes: &[u8], from: usize) -> usize {
-    bytes[from..]
-        .iter()
-        .position(|&b| b == b'\\')
-        .map_or(bytes.len(), |p| from + p)
+    memchr::memchr(b'\\', &bytes[from..]).map_or(bytes.len(), |p| from + p)
+}
+
+/// Code points in valid UTF-8: every byte that does not continue a character.
+fn count_chars(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|&&b| (b as i8) >= -0x40).count()
 }
 
 fn hex4(b: &[u8]) -> u32 {
@@ -351,18 +415,24 @@ fn hex_digit(c: u8) -> Option<u32> {
     }
 }
 
+/// Where a value sits, as far as laziness is concerned: the elements of an
+/// `outputs` list inside a member of a `cells` list are left unbuilt.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Context {
+    Other,
+    CellList,
+    Cell,
+    OutputList,
+    Output,
+}
+
 /// Parses a whole document. Like `json.loads`, whitespace may surround the
 /// value and nothing else may follow it; an object with a repeated key keeps
 /// the first key's place and the last value.
 pub fn parse(text: &str) -> Result<Node<'_>, SyntaxError> {
-    let mut p = Parser {
-        text,
-        bytes: text.as_bytes(),
-        pos: 0,
-        depth: 0,
-    };
+    let mut p = Parser::new(text);
     p.skip_ws();
-    let node = p.value()?;
+    let node = p.value(Context::Other)?;
     p.skip_ws();
     if p.pos < p.bytes.len() {
         return Err(p.error("unexpected data after the end of the JSON value"));
@@ -378,6 +448,15 @@ struct Parser<'a> {
 }
 
 impl<'a> Parser<'a> {
+    fn new(text: &'a str) -> Self {
+        Parser {
+            text,
+            bytes: text.as_bytes(),
+            pos: 0,
+            depth: 0,
+        }
+    }
+
     fn error(&self, message: &str) -> SyntaxError {
         self.error_at(self.pos, message)
     }
@@ -411,12 +490,20 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn value(&mut self) -> Result<Node<'a>, SyntaxError> {
+    fn value(&mut self, context: Context) -> Result<Node<'a>, SyntaxError> {
         let start = self.pos;
         let value = match self.bytes.get(self.pos) {
             None => return Err(self.error("unexpected end of input, expected a value")),
-            Some(b'{') => self.object()?,
-            Some(b'[') => self.array()?,
+            Some(b'{' | b'[') if context == Context::Output => {
+                let mut empty = true;
+                self.skip_value(&mut empty)?;
+                Value::Lazy(Lazy {
+                    document: self.text,
+                    empty,
+                })
+            }
+            Some(b'{') => self.object(context)?,
+            Some(b'[') => self.array(context)?,
             Some(b'"') => Value::String(self.string()?),
             Some(b'n') => self.literal("null", Value::Null)?,
             Some(b't') => self.literal("true", Value::Bool(true))?,
@@ -493,27 +580,25 @@ impl<'a> Parser<'a> {
         let start = self.pos;
         let mut escaped = false;
         loop {
-            // Fast scan: most bytes are ordinary.
+            // Most bytes are ordinary (base64 images are megabytes of them):
+            // find the next quote or backslash with SIMD, then check the run
+            // for control characters in a loop the compiler vectorises.
             let rest = &self.bytes[self.pos..];
-            let Some(off) = rest
-                .iter()
-                .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
-            else {
+            let Some(off) = memchr::memchr2(b'"', b'\\', rest) else {
                 return Err(self.error_at(open, "unterminated string"));
             };
-            self.pos += off;
-            match self.bytes[self.pos] {
-                b'"' => {
-                    let text = &self.text[start..self.pos];
-                    self.pos += 1;
-                    return Ok(Str::Raw { text, escaped });
-                }
-                b'\\' => {
-                    escaped = true;
-                    self.escape()?;
-                }
-                _ => return Err(self.error("invalid control character in string")),
+            if rest[..off].iter().fold(false, |acc, &b| acc | (b < 0x20)) {
+                let bad = rest[..off].iter().position(|&b| b < 0x20).unwrap_or(0);
+                return Err(self.error_at(self.pos + bad, "invalid control character in string"));
             }
+            self.pos += off;
+            if self.bytes[self.pos] == b'"' {
+                let text = &self.text[start..self.pos];
+                self.pos += 1;
+                return Ok(Str::Raw { text, escaped });
+            }
+            escaped = true;
+            self.escape()?;
         }
     }
 
@@ -574,7 +659,12 @@ impl<'a> Parser<'a> {
         Ok(())
     }
 
-    fn array(&mut self) -> Result<Value<'a>, SyntaxError> {
+    fn array(&mut self, context: Context) -> Result<Value<'a>, SyntaxError> {
+        let inner = match context {
+            Context::CellList => Context::Cell,
+            Context::OutputList => Context::Output,
+            _ => Context::Other,
+        };
         self.enter()?;
         self.pos += 1;
         let mut items = Vec::new();
@@ -586,7 +676,7 @@ impl<'a> Parser<'a> {
         }
         loop {
             self.skip_ws();
-            items.push(self.value()?);
+            items.push(self.value(inner)?);
             self.skip_ws();
             match self.bytes.get(self.pos) {
                 Some(b',') => self.pos += 1,
@@ -601,7 +691,7 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn object(&mut self) -> Result<Value<'a>, SyntaxError> {
+    fn object(&mut self, context: Context) -> Result<Value<'a>, SyntaxError> {
         self.enter()?;
         self.pos += 1;
         let mut members: Vec<Member<'a>> = Vec::new();
@@ -625,7 +715,14 @@ impl<'a> Parser<'a> {
             }
             self.pos += 1;
             self.skip_ws();
-            let node = self.value()?;
+            let inner = if key.eq_str("cells") {
+                Context::CellList
+            } else if context == Context::Cell && key.eq_str("outputs") {
+                Context::OutputList
+            } else {
+                Context::Other
+            };
+            let node = self.value(inner)?;
             insert_member(&mut members, Member { key, node });
             self.skip_ws();
             match self.bytes.get(self.pos) {
@@ -637,6 +734,91 @@ impl<'a> Parser<'a> {
                 }
                 None => return Err(self.error("unexpected end of input inside an object")),
                 Some(_) => return Err(self.error("expected ',' or '}' in an object")),
+            }
+        }
+    }
+}
+
+impl Parser<'_> {
+    /// Checks one value's syntax exactly as [`Parser::value`] would, without
+    /// building it, and clears `empty` on anything nbstripout's `get_size`
+    /// counts.
+    fn skip_value(&mut self, empty: &mut bool) -> Result<(), SyntaxError> {
+        match self.bytes.get(self.pos) {
+            Some(b'{') => {
+                self.enter()?;
+                self.pos += 1;
+                self.skip_ws();
+                if self.bytes.get(self.pos) == Some(&b'}') {
+                    self.pos += 1;
+                    self.depth -= 1;
+                    return Ok(());
+                }
+                loop {
+                    self.skip_ws();
+                    match self.bytes.get(self.pos) {
+                        Some(b'"') => {}
+                        None => return Err(self.error("unexpected end of input inside an object")),
+                        Some(_) => {
+                            return Err(self.error("expected a property name in double quotes"));
+                        }
+                    }
+                    self.string()?;
+                    self.skip_ws();
+                    if self.bytes.get(self.pos) != Some(&b':') {
+                        return Err(self.error("expected ':' after a property name"));
+                    }
+                    self.pos += 1;
+                    self.skip_ws();
+                    self.skip_value(empty)?;
+                    self.skip_ws();
+                    match self.bytes.get(self.pos) {
+                        Some(b',') => self.pos += 1,
+                        Some(b'}') => {
+                            self.pos += 1;
+                            self.depth -= 1;
+                            return Ok(());
+                        }
+                        None => return Err(self.error("unexpected end of input inside an object")),
+                        Some(_) => return Err(self.error("expected ',' or '}' in an object")),
+                    }
+                }
+            }
+            Some(b'[') => {
+                self.enter()?;
+                self.pos += 1;
+                self.skip_ws();
+                if self.bytes.get(self.pos) == Some(&b']') {
+                    self.pos += 1;
+                    self.depth -= 1;
+                    return Ok(());
+                }
+                loop {
+                    self.skip_ws();
+                    self.skip_value(empty)?;
+                    self.skip_ws();
+                    match self.bytes.get(self.pos) {
+                        Some(b',') => self.pos += 1,
+                        Some(b']') => {
+                            self.pos += 1;
+                            self.depth -= 1;
+                            return Ok(());
+                        }
+                        None => return Err(self.error("unexpected end of input inside an array")),
+                        Some(_) => return Err(self.error("expected ',' or ']' in an array")),
+                    }
+                }
+            }
+            Some(b'"') => {
+                if !self.string()?.is_empty() {
+                    *empty = false;
+                }
+                Ok(())
+            }
+            _ => {
+                self.value(Context::Other)?;
+                *empty = false;
+                Ok(())
             }
         }
     }

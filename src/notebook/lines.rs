@@ -5,7 +5,7 @@ use super::Generation;
 use super::json::{Node, Str, Value};
 
 /// Output keys nbformat 2 and 3 treat as multi-line text.
-const V3_MULTILINE_OUTPUTS: [&str; 6] = ["text", "html", "svg", "latex", "javascript", "json"];
+pub const V3_MULTILINE_OUTPUTS: [&str; 6] = ["text", "html", "svg", "latex", "javascript", "json"];
 
 /// What happens to a multi-line field on write.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -25,9 +25,12 @@ fn is_text_mime(key: &str) -> bool {
 
 /// Calls `f` with every multi-line field of a cell, in the places nbformat's
 /// `rejoin_lines`/`split_lines` look for them.
+///
+/// Lazily parsed outputs are skipped unless `materialize` builds them first.
 fn visit_fields<'a>(
     cell: &mut Node<'a>,
     generation: Generation,
+    materialize: bool,
     f: &mut dyn FnMut(&mut Node<'a>, Fate, &str) -> Result<(), String>,
 ) -> Result<(), String> {
     let is_code = cell
@@ -55,6 +58,9 @@ fn visit_fields<'a>(
                 return Ok(());
             };
             for output in outputs.iter_mut() {
+                if materialize {
+                    output.materialize();
+                }
                 let kind = output.value.get("output_type").map(|t| {
                     (
                         t.value.is_str("execute_result") || t.value.is_str("display_data"),
@@ -91,6 +97,9 @@ fn visit_fields<'a>(
                     cell.value.get_mut("outputs").map(|n| &mut n.value)
                 {
                     for output in outputs.iter_mut() {
+                        if materialize {
+                            output.materialize();
+                        }
                         for key in V3_MULTILINE_OUTPUTS {
                             if let Some(node) = output.value.get_mut(key) {
                                 f(node, Fate::Split, key)?;
@@ -131,17 +140,24 @@ fn mime_bundle<'a>(
 /// Fails where nbformat's reader would: a multi-line field given as a list
 /// that holds something other than strings.
 pub fn check_cell(cell: &mut Node<'_>, generation: Generation) -> Result<(), String> {
-    visit_fields(cell, generation, &mut |node, _, name| match &node.value {
-        Value::Array(items) if items.iter().any(|i| !matches!(i.value, Value::String(_))) => Err(
-            format!("`{name}` is a list holding something other than strings"),
-        ),
-        _ => Ok(()),
-    })
+    visit_fields(
+        cell,
+        generation,
+        false,
+        &mut |node, _, name| match &node.value {
+            Value::Array(items) if items.iter().any(|i| !matches!(i.value, Value::String(_))) => {
+                Err(format!(
+                    "`{name}` is a list holding something other than strings"
+                ))
+            }
+            _ => Ok(()),
+        },
+    )
 }
 
 /// Rewrites a cell's multi-line fields the way nbformat writes them.
 pub fn split_cell(cell: &mut Node<'_>, generation: Generation) {
-    let _ = visit_fields(cell, generation, &mut |node, fate, _| {
+    let _ = visit_fields(cell, generation, true, &mut |node, fate, _| {
         resplit(node, fate, generation);
         Ok(())
     });

@@ -14,7 +14,7 @@ pub mod write;
 use std::fmt;
 
 use json::{Node, Number, SyntaxError, Value, parse_number};
-pub use lines::{joined_len, python_is_space};
+pub use lines::{V3_MULTILINE_OUTPUTS, joined_len, python_is_space};
 use write::Style;
 
 /// Why a file is not a notebook we can rewrite.
@@ -305,7 +305,7 @@ fn kind_name(value: &Value<'_>) -> &'static str {
         Value::Number(_) => "a number",
         Value::String(_) => "a string",
         Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
+        Value::Object(_) | Value::Lazy(_) => "an object",
     }
 }
 

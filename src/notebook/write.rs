@@ -48,7 +48,7 @@ pub fn to_string(node: &Node<'_>, style: &Style) -> String {
         style,
         level: 0,
     };
-    w.value(&node.value);
+    w.value(node);
     w.out
 }
 
@@ -68,13 +68,21 @@ impl Writer<'_> {
         }
     }
 
-    fn value(&mut self, value: &Value<'_>) {
-        match value {
+    fn value(&mut self, node: &Node<'_>) {
+        match &node.value {
             Value::Null => self.out.push_str("null"),
             Value::Bool(true) => self.out.push_str("true"),
             Value::Bool(false) => self.out.push_str("false"),
             Value::Number(text) => self.number(text),
             Value::String(s) => self.string(s),
+            Value::Lazy(lazy) if self.style.verbatim => {
+                self.out.push_str(&lazy.document[node.start..node.end]);
+            }
+            Value::Lazy(_) => {
+                let mut built = node.clone();
+                built.materialize();
+                self.value(&built);
+            }
             Value::Array(items) => {
                 if items.is_empty() {
                     self.out.push_str("[]");
@@ -87,7 +95,7 @@ impl Writer<'_> {
                         self.out.push_str(&self.style.item_sep);
                     }
                     self.line_break();
-                    self.value(&item.value);
+                    self.value(item);
                 }
                 self.level -= 1;
                 self.line_break();
@@ -122,7 +130,7 @@ impl Writer<'_> {
             self.line_break();
             self.string(&member.key);
             self.out.push_str(&self.style.key_sep);
-            self.value(&member.node.value);
+            self.value(&member.node);
         }
     }
 
@@ -140,7 +148,8 @@ impl Writer<'_> {
 
     fn string(&mut self, s: &Str<'_>) {
         if let Str::Raw { text, escaped } = s
-            && (self.style.verbatim || (!escaped && (!self.style.ascii || text.is_ascii())))
+            && (self.style.verbatim
+                || ((!self.style.ascii || text.is_ascii()) && (!escaped || python_spelling(text))))
         {
             self.out.push('"');
             self.out.push_str(text);
@@ -149,6 +158,33 @@ impl Writer<'_> {
         }
         python_escape(&s.decode(), self.style.ascii, &mut self.out);
     }
+}
+
+/// Whether a stored string's escapes are the ones Python's encoder writes
+/// (`\n`, `\"`, `\u001b` …), so the stored text can be copied as it is;
+/// true for nearly every string Jupyter wrote.
+fn python_spelling(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while let Some(p) = memchr::memchr(b'\\', &bytes[i..]) {
+        let at = i + p;
+        match bytes[at + 1] {
+            b'"' | b'\\' | b'n' | b'r' | b't' | b'b' | b'f' => i = at + 2,
+            b'u' => {
+                let hex = &bytes[at + 2..at + 6];
+                let lower = hex
+                    .iter()
+                    .all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(c));
+                let short = matches!(hex, b"0008" | b"0009" | b"000a" | b"000c" | b"000d");
+                if !(lower && hex.starts_with(b"00") && hex[2] <= b'1' && !short) {
+                    return false;
+                }
+                i = at + 6;
+            }
+            _ => return false,
+        }
+    }
+    true
 }
 
 /// Python's `json` string encoder (`py_encode_basestring[_ascii]`).
@@ -283,5 +319,16 @@ mod tests {
         );
         let ascii = to_string(&parse(r#"["é😀"]"#).unwrap(), &Style::nbformat(3));
         assert_eq!(ascii, "[\n \"\\u00e9\\ud83d\\ude00\"\n]");
+        // Escapes Python would not write are re-spelled; its own are copied.
+        let respelled = to_string(
+            &parse(r#"["\/\u001B\u0041\u000a\t\u001b\"\\"]"#).unwrap(),
+            &Style::nbformat(4),
+        );
+        assert_eq!(
+            respelled,
+            r#"[
+ "/\u001bA\n\t\u001b\"\\"
+]"#
+        );
     }
 }
