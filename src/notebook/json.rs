@@ -695,6 +695,7 @@ impl<'a> Parser<'a> {
         self.enter()?;
         self.pos += 1;
         let mut members: Vec<Member<'a>> = Vec::new();
+        let mut index = KeyIndex::default();
         self.skip_ws();
         if self.bytes.get(self.pos) == Some(&b'}') {
             self.pos += 1;
@@ -723,7 +724,7 @@ impl<'a> Parser<'a> {
                 Context::Other
             };
             let node = self.value(inner)?;
-            insert_member(&mut members, Member { key, node });
+            index.insert(&mut members, Member { key, node });
             self.skip_ws();
             match self.bytes.get(self.pos) {
                 Some(b',') => self.pos += 1,
@@ -825,11 +826,38 @@ impl Parser<'_> {
 }
 
 /// Python dict semantics for a repeated key: first place, last value.
-fn insert_member<'a>(members: &mut Vec<Member<'a>>, member: Member<'a>) {
-    if let Some(existing) = members.iter_mut().find(|m| m.key.same_as(&member.key)) {
-        existing.node = member.node;
-    } else {
-        members.push(member);
+/// Small objects are searched directly; large ones (a big JSON output, a
+/// generated metadata table) through a map, so parsing stays linear.
+#[derive(Default)]
+struct KeyIndex {
+    map: Option<std::collections::HashMap<String, usize>>,
+}
+
+impl KeyIndex {
+    const DIRECT: usize = 16;
+
+    fn insert<'a>(&mut self, members: &mut Vec<Member<'a>>, member: Member<'a>) {
+        if members.len() < Self::DIRECT {
+            match members.iter_mut().find(|m| m.key.same_as(&member.key)) {
+                Some(existing) => existing.node = member.node,
+                None => members.push(member),
+            }
+            return;
+        }
+        let map = self.map.get_or_insert_with(|| {
+            members
+                .iter()
+                .enumerate()
+                .map(|(i, m)| (m.key.decode().into_owned(), i))
+                .collect()
+        });
+        match map.entry(member.key.decode().into_owned()) {
+            std::collections::hash_map::Entry::Occupied(e) => members[*e.get()].node = member.node,
+            std::collections::hash_map::Entry::Vacant(e) => {
+                e.insert(members.len());
+                members.push(member);
+            }
+        }
     }
 }
 
@@ -874,6 +902,20 @@ mod tests {
         assert_eq!(members.len(), 2);
         assert!(members[0].key.eq_str("a"));
         assert!(matches!(members[0].node.value, Value::Number("3")));
+    }
+
+    #[test]
+    fn repeated_keys_in_large_objects() {
+        let mut text = String::from("{");
+        for i in 0..40 {
+            text.push_str(&format!("\"k{i}\": {i}, "));
+        }
+        text.push_str("\"k3\": \"last\", \"k\\u0030\": 0}");
+        let node = parse(&text).unwrap();
+        let members = node.value.as_object().unwrap();
+        assert_eq!(members.len(), 40);
+        assert!(members[3].node.value.is_str("last"));
+        assert!(matches!(members[0].node.value, Value::Number("0")));
     }
 
     #[test]
