@@ -44,8 +44,10 @@ pub enum WriteError {
 }
 
 /// Replaces the file at `path` (following symlinks to the real file) with
-/// `contents`, keeping its permissions and owner.
-pub fn replace(path: &Path, contents: &[u8], read_as: Snapshot) -> Result<(), WriteError> {
+/// `contents`, keeping its permissions and owner. Returns the directory
+/// whose entry changed: pass it to [`sync_dirs`] once the batch is done, so
+/// that a directory of many notebooks is synced once, not once per file.
+pub fn replace(path: &Path, contents: &[u8], read_as: Snapshot) -> Result<PathBuf, WriteError> {
     let target = fs::canonicalize(path)?;
     let meta = fs::metadata(&target)?;
     if Snapshot::of(&meta) != read_as {
@@ -61,15 +63,22 @@ pub fn replace(path: &Path, contents: &[u8], read_as: Snapshot) -> Result<(), Wr
         fs::rename(&tmp_path, &target)?;
         Ok(())
     });
-    if result.is_err() {
+    if let Err(e) = result {
         let _ = fs::remove_file(&tmp_path);
-        return result;
+        return Err(e);
     }
-    if let Some(dir) = target.parent() {
-        // Makes the rename itself durable; some filesystems refuse, harmlessly.
-        let _ = File::open(dir).and_then(|d| d.sync_all());
+    Ok(target.parent().unwrap_or(Path::new(".")).to_path_buf())
+}
+
+/// Makes renames durable by syncing the directories that hold them. The
+/// file contents were synced before each rename, so a crash before this
+/// leaves either the old or the new notebook, never a mix.
+pub fn sync_dirs(dirs: impl IntoIterator<Item = PathBuf>) {
+    let unique: std::collections::BTreeSet<PathBuf> = dirs.into_iter().collect();
+    for dir in unique {
+        // Some filesystems refuse to sync a directory, harmlessly.
+        let _ = File::open(&dir).and_then(|d| d.sync_all());
     }
-    Ok(())
 }
 
 fn fill(tmp: &mut File, contents: &[u8], meta: &fs::Metadata) -> Result<(), WriteError> {

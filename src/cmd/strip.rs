@@ -182,7 +182,9 @@ fn to_stdout(
 /// What became of one file.
 enum Outcome {
     Unchanged,
-    Stripped,
+    /// Stripped (or, with `--check`, would be); the directory whose entry a
+    /// rewrite replaced.
+    Stripped(Option<PathBuf>),
     Failed(String),
 }
 
@@ -201,7 +203,7 @@ fn in_place(paths: &[PathBuf], options: &StripOptions, keep_format: bool, check:
     for (path, outcome) in files.iter().zip(&outcomes) {
         match outcome {
             Outcome::Unchanged => {}
-            Outcome::Stripped => {
+            Outcome::Stripped(_) => {
                 changed += 1;
                 if check {
                     let _ = writeln!(stdout, "{}", display(path));
@@ -213,6 +215,10 @@ fn in_place(paths: &[PathBuf], options: &StripOptions, keep_format: bool, check:
             }
         }
     }
+    atomic::sync_dirs(outcomes.into_iter().filter_map(|o| match o {
+        Outcome::Stripped(dir) => dir,
+        _ => None,
+    }));
     if check && changed > 0 {
         eprintln!(
             "nbscrub: {changed} of {} notebook{} would be stripped",
@@ -230,7 +236,7 @@ fn in_place(paths: &[PathBuf], options: &StripOptions, keep_format: bool, check:
 }
 
 fn strip_file(path: &Path, options: &StripOptions, keep_format: bool, check: bool) -> Outcome {
-    let run = || -> Result<bool, String> {
+    let run = || -> Result<Option<Option<PathBuf>>, String> {
         let meta = std::fs::metadata(path).map_err(|e| io_message(&e))?;
         within_limit(meta.len())?;
         let bytes = std::fs::read(path).map_err(|e| io_message(&e))?;
@@ -241,15 +247,18 @@ fn strip_file(path: &Path, options: &StripOptions, keep_format: bool, check: boo
         };
         let (changed, text) =
             strip_bytes(&bytes, options, keep_format, render).map_err(|e| e.to_string())?;
-        if let Some(text) = text {
-            atomic::replace(path, text.as_bytes(), Snapshot::of(&meta))
-                .map_err(|e| e.to_string())?;
-        }
-        Ok(changed)
+        let dir = match text {
+            Some(text) => Some(
+                atomic::replace(path, text.as_bytes(), Snapshot::of(&meta))
+                    .map_err(|e| e.to_string())?,
+            ),
+            None => None,
+        };
+        Ok(changed.then_some(dir))
     };
     match run() {
-        Ok(true) => Outcome::Stripped,
-        Ok(false) => Outcome::Unchanged,
+        Ok(Some(dir)) => Outcome::Stripped(dir),
+        Ok(None) => Outcome::Unchanged,
         Err(message) => Outcome::Failed(message),
     }
 }
