@@ -225,10 +225,48 @@ fn already_split(items: &[Node<'_>]) -> bool {
             _ if i == last => text,
             _ => return false,
         };
-        !text.is_empty()
-            && !body.contains('\\')
-            && !body.contains(['\u{85}', '\u{2028}', '\u{2029}'])
+        !text.is_empty() && !has_line_break(body)
     })
+}
+
+/// Whether stored string text holds a line break Python's `splitlines`
+/// would split at, raw or escaped.
+fn has_line_break(body: &str) -> bool {
+    if body.contains(['\u{85}', '\u{2028}', '\u{2029}']) {
+        return true;
+    }
+    let bytes = body.as_bytes();
+    let mut i = 0;
+    while let Some(p) = memchr::memchr(b'\\', &bytes[i..]) {
+        let at = i + p;
+        match bytes.get(at + 1) {
+            Some(b'n' | b'r') => return true,
+            Some(b'u') => {
+                let hex = bytes.get(at + 2..at + 6).unwrap_or_default();
+                let hex = std::str::from_utf8(hex)
+                    .unwrap_or_default()
+                    .to_ascii_lowercase();
+                if matches!(
+                    hex.as_str(),
+                    "000a"
+                        | "000b"
+                        | "000c"
+                        | "000d"
+                        | "001c"
+                        | "001d"
+                        | "001e"
+                        | "0085"
+                        | "2028"
+                        | "2029"
+                ) {
+                    return true;
+                }
+                i = at + 6;
+            }
+            _ => i = at + 2,
+        }
+    }
+    false
 }
 
 /// Python's `str.splitlines(keepends)`.
@@ -295,6 +333,21 @@ mod tests {
         assert_eq!(splitlines("a\n\nb\n", false), ["a", "", "b"]);
         assert!(splitlines("", true).is_empty());
         assert_eq!(splitlines("\n", true), ["\n"]);
+    }
+
+    #[test]
+    fn finds_escaped_and_raw_line_breaks() {
+        assert!(!has_line_break(r#"print(\"a\\nb\")\t\u001b"#));
+        for text in [
+            r"a\nb",
+            r"a\rb",
+            r"a\u000Bb",
+            r"\u2028",
+            "a\u{2029}b",
+            r"\u001c",
+        ] {
+            assert!(has_line_break(text), "{text}");
+        }
     }
 
     #[test]
