@@ -44,20 +44,26 @@ pub enum WriteError {
 }
 
 /// Replaces the file at `path` (following symlinks to the real file) with
-/// `contents`, keeping its permissions and owner. Returns the directory
-/// whose entry changed: pass it to [`sync_dirs`] once the batch is done, so
-/// that a directory of many notebooks is synced once, not once per file.
-pub fn replace(path: &Path, contents: &[u8], read_as: Snapshot) -> Result<PathBuf, WriteError> {
-    let target = fs::canonicalize(path)?;
-    let meta = fs::metadata(&target)?;
-    if Snapshot::of(&meta) != read_as {
-        return Err(WriteError::Changed);
-    }
+/// `contents`, keeping the permissions and owner in `read_as`, the metadata
+/// of the file when it was read. Returns the directory whose entry changed:
+/// pass it to [`sync_dirs`] once the batch is done, so that a directory of
+/// many notebooks is synced once, not once per file.
+pub fn replace(
+    path: &Path,
+    contents: &[u8],
+    read_as: &fs::Metadata,
+) -> Result<PathBuf, WriteError> {
+    let target = if fs::symlink_metadata(path)?.file_type().is_symlink() {
+        fs::canonicalize(path)?
+    } else {
+        path.to_path_buf()
+    };
+    let before = Snapshot::of(read_as);
     let (tmp_path, mut tmp) = create_temp(&target)?;
-    let result = fill(&mut tmp, contents, &meta).and_then(|()| {
-        // Checked again as late as possible: the window in which an
-        // editor's save could be lost is now the rename alone.
-        if Snapshot::of(&fs::metadata(&target)?) != read_as {
+    let result = fill(&mut tmp, contents, read_as).and_then(|()| {
+        // Checked as late as possible: the window in which an editor's save
+        // could be lost is the rename alone.
+        if Snapshot::of(&fs::metadata(&target)?) != before {
             return Err(WriteError::Changed);
         }
         fs::rename(&tmp_path, &target)?;

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 
 use super::Exit;
-use crate::atomic::{self, Snapshot};
+use crate::atomic;
 use crate::cli::StripArgs;
 use crate::inputs::walk;
 use crate::io_message;
@@ -140,12 +140,21 @@ fn within_limit(len: u64) -> Result<(), String> {
 }
 
 fn read_file(path: &Path) -> Result<Vec<u8>, String> {
-    let meta = std::fs::metadata(path).map_err(|e| io_message(&e))?;
+    read_limited(path).map(|(bytes, _)| bytes)
+}
+
+/// Reads a file through one open descriptor, so that the metadata (size,
+/// mtime, owner, mode) describes exactly the bytes read.
+fn read_limited(path: &Path) -> Result<(Vec<u8>, std::fs::Metadata), String> {
+    let mut file = std::fs::File::open(path).map_err(|e| io_message(&e))?;
+    let meta = file.metadata().map_err(|e| io_message(&e))?;
     if meta.is_dir() {
         return Err("is a directory".into());
     }
     within_limit(meta.len())?;
-    std::fs::read(path).map_err(|e| io_message(&e))
+    let mut bytes = Vec::with_capacity(meta.len() as usize + 1);
+    file.read_to_end(&mut bytes).map_err(|e| io_message(&e))?;
+    Ok((bytes, meta))
 }
 
 fn to_stdout(
@@ -237,9 +246,7 @@ fn in_place(paths: &[PathBuf], options: &StripOptions, keep_format: bool, check:
 
 fn strip_file(path: &Path, options: &StripOptions, keep_format: bool, check: bool) -> Outcome {
     let run = || -> Result<Option<Option<PathBuf>>, String> {
-        let meta = std::fs::metadata(path).map_err(|e| io_message(&e))?;
-        within_limit(meta.len())?;
-        let bytes = std::fs::read(path).map_err(|e| io_message(&e))?;
+        let (bytes, meta) = read_limited(path)?;
         let render = if check {
             Render::Never
         } else {
@@ -248,10 +255,9 @@ fn strip_file(path: &Path, options: &StripOptions, keep_format: bool, check: boo
         let (changed, text) =
             strip_bytes(&bytes, options, keep_format, render).map_err(|e| e.to_string())?;
         let dir = match text {
-            Some(text) => Some(
-                atomic::replace(path, text.as_bytes(), Snapshot::of(&meta))
-                    .map_err(|e| e.to_string())?,
-            ),
+            Some(text) => {
+                Some(atomic::replace(path, text.as_bytes(), &meta).map_err(|e| e.to_string())?)
+            }
             None => None,
         };
         Ok(changed.then_some(dir))
