@@ -203,10 +203,16 @@ fn in_place(paths: &[PathBuf], options: &StripOptions, keep_format: bool, check:
     for e in &walk_errors {
         eprintln!("nbscrub: {}: {}", display(&e.path), e.message);
     }
-    let outcomes: Vec<Outcome> = files
-        .par_iter()
-        .map(|path| strip_file(path, options, keep_format, check))
-        .collect();
+    let strip_all = || -> Vec<Outcome> {
+        files
+            .par_iter()
+            .map(|path| strip_file(path, options, keep_format, check))
+            .collect()
+    };
+    let outcomes = match io_pool() {
+        Some(pool) => pool.install(strip_all),
+        None => strip_all(),
+    };
     let mut stdout = io::stdout().lock();
     let mut changed = 0usize;
     for (path, outcome) in files.iter().zip(&outcomes) {
@@ -242,6 +248,22 @@ fn in_place(paths: &[PathBuf], options: &StripOptions, keep_format: bool, check:
     } else {
         Exit::Clean
     }
+}
+
+/// A rewrite waits on fsync, so on a disk the work is I/O-bound: more
+/// threads than cores keep the device's queue full (2,000 notebooks on this
+/// project's 2-core VM and its noisy ext4 disk: 1.0 to 2.4 s with 2 threads,
+/// 0.5 to 1.4 s with 16) and cost nothing measurable when the files are in
+/// memory. `RAYON_NUM_THREADS` still wins when set.
+fn io_pool() -> Option<rayon::ThreadPool> {
+    if std::env::var_os("RAYON_NUM_THREADS").is_some() {
+        return None;
+    }
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    rayon::ThreadPoolBuilder::new()
+        .num_threads((cores * 8).max(16))
+        .build()
+        .ok()
 }
 
 fn strip_file(path: &Path, options: &StripOptions, keep_format: bool, check: bool) -> Outcome {
