@@ -12,9 +12,10 @@ use std::borrow::Cow;
 use std::fmt;
 
 /// Python's `json` module gives up near 1,000 levels (its recursion limit).
-/// We stop at 500, far beyond any real notebook, so that the recursive parser
-/// and writer stay inside a 2 MB thread stack even in a debug build.
-const MAX_DEPTH: usize = 500;
+/// We stop at 256, far beyond any real notebook (Vega specs, the deepest
+/// outputs seen, nest about 20), so that the recursive parser and writer
+/// stay inside a 2 MB thread stack even in a debug build.
+const MAX_DEPTH: usize = 256;
 
 /// A parsed JSON value borrowing its text from the input.
 #[derive(Debug, Clone)]
@@ -491,6 +492,8 @@ enum Context {
     Cell,
     OutputList,
     Output,
+    /// Inside a lazy output: checked, not built.
+    Skip,
 }
 
 /// Parses a whole document. Like `json.loads`, whitespace may surround the
@@ -512,6 +515,8 @@ struct Parser<'a> {
     bytes: &'a [u8],
     pos: usize,
     depth: usize,
+    /// While skipping an output: nothing counted by `get_size` seen yet.
+    empty: bool,
 }
 
 impl<'a> Parser<'a> {
@@ -521,6 +526,7 @@ impl<'a> Parser<'a> {
             bytes: text.as_bytes(),
             pos: 0,
             depth: 0,
+            empty: true,
         }
     }
 
@@ -562,15 +568,21 @@ impl<'a> Parser<'a> {
         let value = match self.bytes.get(self.pos) {
             None => return Err(self.error("unexpected end of input, expected a value")),
             Some(b'{' | b'[') if context == Context::Output => {
-                let mut empty = true;
-                self.skip_value(&mut empty)?;
+                self.empty = true;
+                self.value(Context::Skip)?;
                 Value::Lazy(Lazy {
                     document: self.text,
-                    empty,
+                    empty: self.empty,
                 })
             }
             Some(b'{') => self.object(context)?,
             Some(b'[') => self.array(context)?,
+            Some(b'"') if context == Context::Skip => {
+                if !self.string()?.is_empty() {
+                    self.empty = false;
+                }
+                return Ok(Node::new(Value::Null));
+            }
             Some(b'"') => Value::String(self.string()?),
             Some(b'n') => self.literal("null", Value::Null)?,
             Some(b't') => self.literal("true", Value::Bool(true))?,
@@ -583,6 +595,10 @@ impl<'a> Parser<'a> {
             Some(b'-' | b'0'..=b'9') => self.number()?,
             Some(_) => return Err(self.error("expected a value")),
         };
+        if context == Context::Skip && !matches!(value, Value::Array(_) | Value::Object(_)) {
+            // Anything but a string counts toward nbstripout's `get_size`.
+            self.empty = false;
+        }
         Ok(Node {
             value,
             start,
@@ -717,7 +733,7 @@ impl<'a> Parser<'a> {
     fn enter(&mut self) -> Result<(), SyntaxError> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
-            return Err(self.error("nesting too deep"));
+            return Err(self.error("nesting too deep (more than 256 levels)"));
         }
         Ok(())
     }
@@ -726,6 +742,7 @@ impl<'a> Parser<'a> {
         let inner = match context {
             Context::CellList => Context::Cell,
             Context::OutputList => Context::Output,
+            Context::Skip => Context::Skip,
             _ => Context::Other,
         };
         self.enter()?;
@@ -739,7 +756,10 @@ impl<'a> Parser<'a> {
         }
         loop {
             self.skip_ws();
-            items.push(self.value(inner)?);
+            let item = self.value(inner)?;
+            if inner != Context::Skip {
+                items.push(item);
+            }
             self.skip_ws();
             match self.bytes.get(self.pos) {
                 Some(b',') => self.pos += 1,
@@ -779,7 +799,9 @@ impl<'a> Parser<'a> {
             }
             self.pos += 1;
             self.skip_ws();
-            let inner = if key.eq_str("cells") {
+            let inner = if context == Context::Skip {
+                Context::Skip
+            } else if key.eq_str("cells") {
                 Context::CellList
             } else if context == Context::Cell && key.eq_str("outputs") {
                 Context::OutputList
@@ -787,7 +809,9 @@ impl<'a> Parser<'a> {
                 Context::Other
             };
             let node = self.value(inner)?;
-            index.insert(&mut members, Member { key, node });
+            if inner != Context::Skip {
+                index.insert(&mut members, Member { key, node });
+            }
             self.skip_ws();
             match self.bytes.get(self.pos) {
                 Some(b',') => self.pos += 1,
@@ -798,91 +822,6 @@ impl<'a> Parser<'a> {
                 }
                 None => return Err(self.error("unexpected end of input inside an object")),
                 Some(_) => return Err(self.error("expected ',' or '}' in an object")),
-            }
-        }
-    }
-}
-
-impl Parser<'_> {
-    /// Checks one value's syntax exactly as [`Parser::value`] would, without
-    /// building it, and clears `empty` on anything nbstripout's `get_size`
-    /// counts.
-    fn skip_value(&mut self, empty: &mut bool) -> Result<(), SyntaxError> {
-        match self.bytes.get(self.pos) {
-            Some(b'{') => {
-                self.enter()?;
-                self.pos += 1;
-                self.skip_ws();
-                if self.bytes.get(self.pos) == Some(&b'}') {
-                    self.pos += 1;
-                    self.depth -= 1;
-                    return Ok(());
-                }
-                loop {
-                    self.skip_ws();
-                    match self.bytes.get(self.pos) {
-                        Some(b'"') => {}
-                        None => return Err(self.error("unexpected end of input inside an object")),
-                        Some(_) => {
-                            return Err(self.error("expected a property name in double quotes"));
-                        }
-                    }
-                    self.string()?;
-                    self.skip_ws();
-                    if self.bytes.get(self.pos) != Some(&b':') {
-                        return Err(self.error("expected ':' after a property name"));
-                    }
-                    self.pos += 1;
-                    self.skip_ws();
-                    self.skip_value(empty)?;
-                    self.skip_ws();
-                    match self.bytes.get(self.pos) {
-                        Some(b',') => self.pos += 1,
-                        Some(b'}') => {
-                            self.pos += 1;
-                            self.depth -= 1;
-                            return Ok(());
-                        }
-                        None => return Err(self.error("unexpected end of input inside an object")),
-                        Some(_) => return Err(self.error("expected ',' or '}' in an object")),
-                    }
-                }
-            }
-            Some(b'[') => {
-                self.enter()?;
-                self.pos += 1;
-                self.skip_ws();
-                if self.bytes.get(self.pos) == Some(&b']') {
-                    self.pos += 1;
-                    self.depth -= 1;
-                    return Ok(());
-                }
-                loop {
-                    self.skip_ws();
-                    self.skip_value(empty)?;
-                    self.skip_ws();
-                    match self.bytes.get(self.pos) {
-                        Some(b',') => self.pos += 1,
-                        Some(b']') => {
-                            self.pos += 1;
-                            self.depth -= 1;
-                            return Ok(());
-                        }
-                        None => return Err(self.error("unexpected end of input inside an array")),
-                        Some(_) => return Err(self.error("expected ',' or ']' in an array")),
-                    }
-                }
-            }
-            Some(b'"') => {
-                if !self.string()?.is_empty() {
-                    *empty = false;
-                }
-                Ok(())
-            }
-            _ => {
-                self.value(Context::Other)?;
-                *empty = false;
-                Ok(())
             }
         }
     }
@@ -1005,6 +944,14 @@ mod tests {
         assert!(err("{} x").starts_with("unexpected data after"));
         assert!(err("").starts_with("unexpected end of input"));
         assert!(err(&"[".repeat(2000)).starts_with("nesting too deep"));
+        assert!(parse(&format!("{}{}", "[".repeat(256), "]".repeat(256))).is_ok());
+        // Inside a lazily parsed output too.
+        let deep = format!(
+            r#"{{"cells": [{{"outputs": [{}{}]}}]}}"#,
+            "[".repeat(300),
+            "]".repeat(300)
+        );
+        assert!(err(&deep).starts_with("nesting too deep"));
     }
 
     #[test]
@@ -1028,6 +975,34 @@ mod tests {
             high.extend([0x80, 0xff, 0xc3, 0xa9]);
             assert_eq!(find_special(&high), None);
         }
+    }
+
+    #[test]
+    fn outputs_are_lazy_and_know_when_they_are_empty() {
+        let text =
+            r#"{"cells": [{"outputs": [{"a": [], "b": ""}, {"c": [""], "d": 0}, {"e": "x"}, 7]}]}"#;
+        let node = parse(text).unwrap();
+        let outputs = node.value.get("cells").unwrap().value.as_array().unwrap()[0]
+            .value
+            .get("outputs")
+            .unwrap()
+            .value
+            .as_array()
+            .unwrap();
+        let empties: Vec<Option<bool>> = outputs
+            .iter()
+            .map(|o| match o.value {
+                Value::Lazy(lazy) => Some(lazy.empty),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(empties, [Some(true), Some(false), Some(false), None]);
+        let mut first = outputs[2].clone();
+        first.materialize();
+        assert!(first.value.get("e").unwrap().value.is_str("x"));
+        assert_eq!(&text[first.start..first.end], r#"{"e": "x"}"#);
+        // Syntax errors inside a skipped output are still errors.
+        assert!(parse(r#"{"cells": [{"outputs": [{"a": [1,]}]}]}"#).is_err());
     }
 
     #[test]

@@ -143,28 +143,6 @@ impl<'a> Notebook<'a> {
         }
     }
 
-    pub fn cell_lists(&self) -> Vec<&[Node<'a>]> {
-        let root = &self.root.value;
-        match self.major {
-            2 | 3 => root
-                .get("worksheets")
-                .and_then(|w| w.value.as_array())
-                .map(|sheets| {
-                    sheets
-                        .iter()
-                        .filter_map(|ws| ws.value.get("cells"))
-                        .filter_map(|c| c.value.as_array())
-                        .collect()
-                })
-                .unwrap_or_default(),
-            _ => root
-                .get("cells")
-                .and_then(|c| c.value.as_array())
-                .into_iter()
-                .collect(),
-        }
-    }
-
     /// Rejects what nbformat's reader would fail on, so that a file we cannot
     /// rewrite faithfully is reported instead of half-handled.
     fn check_shape(&mut self) -> Result<(), NotebookError> {
