@@ -543,9 +543,26 @@ def classify_check(case: Case) -> tuple[str, list[str]]:
     return cls, det
 
 
+def departs_on_purpose(case: Case) -> bool:
+    """nbscrub departs from nbstripout where nbstripout loses work (README,
+    "differs on purpose"): --drop-empty-cells on nbformat 2/3 drops every
+    code cell there, because it looks for `source` and those cells have `input`."""
+    if case.set_name != "drop-empty-cells":
+        return False
+    try:
+        nb = json.loads(case.inp.data)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return False
+    return isinstance(nb, dict) and nb.get("nbformat") in (2, 3)
+
+
 def classify(case: Case):
     case.stdin_class, d1 = classify_stdin(case)
     case.check_class, d2 = classify_check(case)
+    if departs_on_purpose(case) and {case.stdin_class, case.check_class} & set(FAIL_CLASSES):
+        case.stdin_class = case.check_class = "DEPARTURE"
+        case.detail = ["documented departure: nbstripout drops every nbformat 2/3 code cell here"]
+        return
     if case.check_class == "NBSTRIPOUT_ERROR_ONLY" and case.stdin_class == "NBSTRIPOUT_ERROR_ONLY":
         d2 = []
     case.detail = d1 + d2
@@ -1860,10 +1877,10 @@ def run(a, sets, raw_inputs, sb: Sandbox, nbscrub: str, t0: float, cache: Cache 
 
 
 STDIN_COLS = ["MATCH", "BOTH_ERROR", "OUTPUT_DIFF", "NBSCRUB_ERROR_ONLY", "NBSCRUB_CRASH", "NBSCRUB_ERROR_STDOUT",
-              "NBSCRUB_ACCEPTS_INVALID", "NBSTRIPOUT_ERROR_ONLY"]
+              "NBSCRUB_ACCEPTS_INVALID", "NBSTRIPOUT_ERROR_ONLY", "DEPARTURE"]
 COL_TITLES = {"MATCH": "match", "BOTH_ERROR": "both_err", "OUTPUT_DIFF": "OUT_DIFF", "NBSCRUB_ERROR_ONLY": "SCRUB_ERR",
               "NBSCRUB_CRASH": "CRASH", "NBSCRUB_ERROR_STDOUT": "ERR_STDOUT", "NBSCRUB_ACCEPTS_INVALID": "ACCEPTS",
-              "NBSTRIPOUT_ERROR_ONLY": "review"}
+              "NBSTRIPOUT_ERROR_ONLY": "review", "DEPARTURE": "departure"}
 
 
 def classes_of(c: Case) -> str:

@@ -13,6 +13,11 @@ pub mod inputs;
 pub mod notebook;
 pub mod strip;
 
+/// Stack for threads that parse and write notebooks: the recursive reader
+/// and writer need about 8 KB a level in a debug build, up to
+/// [`notebook::json::MAX_DEPTH`] levels.
+pub const PARSE_STACK: usize = 16 << 20;
+
 /// An I/O error as a short sentence, without Rust's "(os error 2)" suffix.
 pub fn io_message(e: &std::io::Error) -> String {
     match e.kind() {

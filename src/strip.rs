@@ -148,6 +148,16 @@ pub fn strip(nb: &mut Notebook<'_>, options: &StripOptions) -> Result<bool, Note
         changed |= pop_recursive(&mut nb.metadata_mut().value, key);
     }
     let generation = nb.generation();
+    if options.drop_empty_cells || !options.drop_tagged_cells.is_empty() {
+        // nbstripout filters cells with `list(filter(...))`, which turns the
+        // empty object nbformat tolerates as `cells` into a list: a change.
+        if let Some(cells) = nb.root.value.get_mut("cells")
+            && matches!(cells.value, Value::Object(_))
+        {
+            cells.value = Value::Array(Vec::new());
+            changed = true;
+        }
+    }
     let mut index = 0usize;
     for cells in nb.cell_lists_mut() {
         let before = cells.len();

@@ -160,7 +160,8 @@ fn bad_inputs_are_reported_and_left_alone() {
         ("array.ipynb", b"[1, 2]".to_vec(), "array.ipynb: not a notebook: the top-level JSON value is an array, not an object"),
         ("nocells.ipynb", b"{\"metadata\": {}, \"nbformat\": 4, \"nbformat_minor\": 5}".to_vec(), "nocells.ipynb: notebook has no `cells`"),
         ("future.ipynb", b"{\"cells\": [], \"metadata\": {}, \"nbformat\": 5, \"nbformat_minor\": 0}".to_vec(), "future.ipynb: unsupported nbformat version 5"),
-        ("surrogate.ipynb", b"{\"cells\": [], \"metadata\": {\"a\": \"\\ud800\"}, \"nbformat\": 4, \"nbformat_minor\": 5}".to_vec(), "surrogate.ipynb: not valid JSON: lone surrogate escape in string (cannot be written as UTF-8) at line 1, column 34"),
+        ("surrogate.ipynb", br#"{"cells": [{"cell_type": "code", "execution_count": 1, "metadata": {}, "outputs": [], "source": "x = '\ud800'"}], "metadata": {}, "nbformat": 4, "nbformat_minor": 4}"#.to_vec(), "surrogate.ipynb: holds a lone surrogate escape (such as \\ud800) where it must be written, and UTF-8 cannot hold one"),
+        ("bom.ipynb", [b"\xef\xbb\xbf".as_slice(), EXECUTED_STRIPPED.as_bytes()].concat(), "bom.ipynb: starts with a UTF-8 byte-order mark, which Jupyter cannot read; remove its first 3 bytes"),
         ("empty.ipynb", Vec::new(), "empty.ipynb: not valid JSON: unexpected end of input, expected a value at line 1, column 1"),
     ];
     for (name, bytes, _) in &cases {
@@ -197,6 +198,28 @@ fn bad_inputs_are_reported_and_left_alone() {
     );
     assert_eq!(fs::read_to_string(&good).unwrap(), EXECUTED_STRIPPED);
     assert!(temp_files(d).is_empty());
+}
+
+/// Python reads a lone surrogate and fails only to write it: in an output
+/// that stripping deletes it is no problem, as for nbstripout.
+#[test]
+fn lone_surrogate_in_a_deleted_output_is_stripped() {
+    let nb = r#"{"cells": [{"cell_type": "code", "execution_count": 1, "id": "0", "metadata": {}, "outputs": [{"name": "stdout", "output_type": "stream", "text": "\udc00"}], "source": []}], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}"#;
+    let out = nbscrub()
+        .args(["strip", "-"])
+        .write_stdin(nb)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).contains("\"outputs\": [],"));
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(dir.path(), "a.ipynb", nb);
+    let out = nbscrub()
+        .args(["strip", "--check"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
 }
 
 #[test]

@@ -11,11 +11,13 @@
 use std::borrow::Cow;
 use std::fmt;
 
-/// Python's `json` module gives up near 1,000 levels (its recursion limit).
-/// We stop at 256, far beyond any real notebook (Vega specs, the deepest
-/// outputs seen, nest about 20), so that the recursive parser and writer
-/// stay inside a 2 MB thread stack even in a debug build.
-const MAX_DEPTH: usize = 256;
+/// Python reads a notebook nested about 496 levels deep before nbformat's
+/// recursion fails; we accept 500. Real notebooks nest about 20 levels (Vega
+/// specs); the threads that parse have stacks sized for this.
+pub const MAX_DEPTH: usize = 500;
+
+/// CPython refuses to read an integer longer than this (`sys.int_info`).
+const MAX_INT_DIGITS: usize = 4300;
 
 /// A parsed JSON value borrowing its text from the input.
 #[derive(Debug, Clone)]
@@ -304,6 +306,18 @@ impl<'a> Str<'a> {
         }
     }
 
+    /// Whether the string holds a surrogate escape without its pair, which
+    /// Python reads but cannot write as UTF-8.
+    pub fn has_lone_surrogate(&self) -> bool {
+        match self {
+            Str::Raw {
+                text,
+                escaped: true,
+            } => code_points(text).any(|c| (0xD800..0xE000).contains(&c)),
+            _ => false,
+        }
+    }
+
     /// Bytes of the string as stored (escapes included).
     pub fn stored_len(&self) -> usize {
         match self {
@@ -335,15 +349,9 @@ impl<'a> Str<'a> {
         let mut extra = 0;
         let mut i = 0;
         while let Some(p) = memchr::memchr(b'\\', &bytes[i..]) {
-            let at = i + p;
-            if bytes[at + 1] == b'u' {
-                let pair = (0xD800..0xDC00).contains(&hex4(&bytes[at + 2..at + 6]));
-                extra += if pair { 11 } else { 5 };
-                i = at + if pair { 12 } else { 6 };
-            } else {
-                extra += 1;
-                i = at + 2;
-            }
+            let (_, len) = escape_at(bytes, i + p);
+            extra += len - 1;
+            i += p + len;
         }
         chars - extra
     }
@@ -361,36 +369,57 @@ fn unescape(text: &str) -> String {
         if i >= bytes.len() {
             break;
         }
-        let esc = bytes[i + 1];
-        i += 2;
-        let c = match esc {
-            b'"' => '"',
-            b'\\' => '\\',
-            b'/' => '/',
-            b'b' => '\u{8}',
-            b'f' => '\u{c}',
-            b'n' => '\n',
-            b'r' => '\r',
-            b't' => '\t',
-            b'u' => {
-                let hi = hex4(&bytes[i..i + 4]);
-                i += 4;
-                if (0xD800..0xDC00).contains(&hi) {
-                    // The parser only lets through high surrogates that have
-                    // a low surrogate escape right after them.
-                    let lo = hex4(&bytes[i + 2..i + 6]);
-                    i += 6;
-                    char::from_u32(0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00))
-                        .unwrap_or('\u{fffd}')
-                } else {
-                    char::from_u32(hi).unwrap_or('\u{fffd}')
-                }
-            }
-            _ => '\u{fffd}',
-        };
-        out.push(c);
+        let (code, len) = escape_at(bytes, i);
+        // A lone surrogate has no `char`; comparisons see U+FFFD, and the
+        // writer re-reads the stored text to keep it exact.
+        out.push(char::from_u32(code).unwrap_or('\u{fffd}'));
+        i += len;
     }
     out
+}
+
+/// The escape that starts with the backslash at `bytes[i]` (validated by
+/// the parser): the code point it stands for, a surrogate pair joined and a
+/// lone surrogate kept as is, and its length in bytes.
+pub(crate) fn escape_at(bytes: &[u8], i: usize) -> (u32, usize) {
+    let code = match bytes[i + 1] {
+        b'b' => 0x08,
+        b'f' => 0x0c,
+        b'n' => 0x0a,
+        b'r' => 0x0d,
+        b't' => 0x09,
+        b'u' => {
+            let hi = hex4(&bytes[i + 2..i + 6]);
+            if (0xD800..0xDC00).contains(&hi) && bytes[i + 6..].starts_with(b"\\u") {
+                let lo = hex4(&bytes[i + 8..i + 12]);
+                if (0xDC00..0xE000).contains(&lo) {
+                    return (0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00), 12);
+                }
+            }
+            return (hi, 6);
+        }
+        other => u32::from(other),
+    };
+    (code, 2)
+}
+
+/// Iterates the code points of stored string text, lone surrogates included.
+pub(crate) fn code_points(text: &str) -> impl Iterator<Item = u32> + '_ {
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    std::iter::from_fn(move || {
+        if i >= bytes.len() {
+            return None;
+        }
+        if bytes[i] == b'\\' {
+            let (code, len) = escape_at(bytes, i);
+            i += len;
+            return Some(code);
+        }
+        let c = text[i..].chars().next()?;
+        i += c.len_utf8();
+        Some(c as u32)
+    })
 }
 
 fn memchr_backslash(bytes: &[u8], from: usize) -> usize {
@@ -628,13 +657,15 @@ impl<'a> Parser<'a> {
         if self.bytes[self.pos] == b'-' {
             self.pos += 1;
         }
-        match self.bytes.get(self.pos) {
-            Some(b'0') => self.pos += 1,
-            Some(b'1'..=b'9') => {
-                self.digits();
+        let int_digits = match self.bytes.get(self.pos) {
+            Some(b'0') => {
+                self.pos += 1;
+                1
             }
+            Some(b'1'..=b'9') => self.digits(),
             _ => return Err(self.error_at(start, "expected a value")),
-        }
+        };
+        let int_end = self.pos;
         // Python's scanner takes a fraction or exponent only when digits
         // follow; otherwise the number ends there and the stray `.` or `e`
         // fails as the next token.
@@ -653,6 +684,12 @@ impl<'a> Parser<'a> {
             if self.digits() == 0 {
                 self.pos = mark;
             }
+        }
+        if self.pos == int_end && int_digits > MAX_INT_DIGITS {
+            return Err(self.error_at(
+                start,
+                "integer with more than 4300 digits (Python's limit for reading one)",
+            ));
         }
         Ok(Value::Number(&self.text[start..self.pos]))
     }
@@ -689,28 +726,9 @@ impl<'a> Parser<'a> {
                 Ok(())
             }
             Some(b'u') => {
-                let cp = self.hex_escape(at)?;
-                if (0xD800..0xDC00).contains(&cp) {
-                    let next = at + 6;
-                    if self.bytes.get(next) == Some(&b'\\')
-                        && self.bytes.get(next + 1) == Some(&b'u')
-                    {
-                        let lo = self.hex_escape(next)?;
-                        if (0xDC00..0xE000).contains(&lo) {
-                            return Ok(());
-                        }
-                    }
-                    return Err(self.error_at(
-                        at,
-                        "lone surrogate escape in string (cannot be written as UTF-8)",
-                    ));
-                }
-                if (0xDC00..0xE000).contains(&cp) {
-                    return Err(self.error_at(
-                        at,
-                        "lone surrogate escape in string (cannot be written as UTF-8)",
-                    ));
-                }
+                // Python reads a lone surrogate; only writing it as UTF-8
+                // fails, which the writer reports.
+                self.hex_escape(at)?;
                 Ok(())
             }
             None => Err(self.error_at(at, "unterminated string")),
@@ -733,7 +751,7 @@ impl<'a> Parser<'a> {
     fn enter(&mut self) -> Result<(), SyntaxError> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
-            return Err(self.error("nesting too deep (more than 256 levels)"));
+            return Err(self.error("nesting too deep (more than 500 levels)"));
         }
         Ok(())
     }
@@ -937,21 +955,40 @@ mod tests {
             "unexpected end of input inside an array at line 1, column 6"
         );
         assert!(err("\"a\u{1}\"").starts_with("invalid control character"));
-        assert!(err(r#""\ud800""#).starts_with("lone surrogate"));
+        let lone = parse(r#""a\ud800b\udc00""#).unwrap();
+        let lone = lone.value.as_str().unwrap();
+        assert!(lone.has_lone_surrogate());
+        assert_eq!(lone.char_len(), 4);
+        assert_eq!(lone.decode(), "a\u{fffd}b\u{fffd}");
+        let pair = parse(r#""\ud83d\ude00""#).unwrap();
+        assert!(!pair.value.as_str().unwrap().has_lone_surrogate());
+        assert_eq!(pair.value.as_str().unwrap().char_len(), 1);
         assert!(err(r#""\x""#).starts_with("invalid escape"));
         assert!(err("01").starts_with("unexpected data after"));
         assert!(err("1.").starts_with("unexpected data after"));
         assert!(err("{} x").starts_with("unexpected data after"));
         assert!(err("").starts_with("unexpected end of input"));
-        assert!(err(&"[".repeat(2000)).starts_with("nesting too deep"));
-        assert!(parse(&format!("{}{}", "[".repeat(256), "]".repeat(256))).is_ok());
-        // Inside a lazily parsed output too.
-        let deep = format!(
-            r#"{{"cells": [{{"outputs": [{}{}]}}]}}"#,
-            "[".repeat(300),
-            "]".repeat(300)
-        );
-        assert!(err(&deep).starts_with("nesting too deep"));
+        let long_int = "7".repeat(4301);
+        assert!(err(&long_int).starts_with("integer with more than 4300 digits"));
+        assert!(parse(&long_int[1..]).is_ok());
+        assert!(parse(&format!("{long_int}.5")).is_ok());
+        // Deep nesting needs more stack than a test thread has in a debug build.
+        std::thread::Builder::new()
+            .stack_size(crate::PARSE_STACK)
+            .spawn(|| {
+                assert!(err(&"[".repeat(2000)).starts_with("nesting too deep"));
+                assert!(parse(&format!("{}{}", "[".repeat(500), "]".repeat(500))).is_ok());
+                // Inside a lazily parsed output too.
+                let deep = format!(
+                    r#"{{"cells": [{{"outputs": [{}{}]}}]}}"#,
+                    "[".repeat(600),
+                    "]".repeat(600)
+                );
+                assert!(err(&deep).starts_with("nesting too deep"));
+            })
+            .unwrap()
+            .join()
+            .unwrap();
     }
 
     #[test]

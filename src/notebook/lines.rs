@@ -17,6 +17,12 @@ enum Fate {
     Join,
 }
 
+/// `application/json` and `application/*+json`: nbformat never joins or
+/// splits these, whatever their shape.
+fn is_json_mime(key: &str) -> bool {
+    key == "application/json" || (key.starts_with("application/") && key.ends_with("+json"))
+}
+
 /// nbformat 4 splits these MIME types' values into lines; others (base64
 /// images, JSON) are written as one string.
 fn is_text_mime(key: &str) -> bool {
@@ -126,6 +132,15 @@ fn mime_bundle<'a>(
     if let Value::Object(members) = &mut bundle.value {
         for m in members.iter_mut() {
             let key = m.key.decode().into_owned();
+            // nbformat leaves JSON values alone, and lists that are not all
+            // strings (it joins only what it split).
+            let all_strings = match &m.node.value {
+                Value::Array(items) => items.iter().all(|i| matches!(i.value, Value::String(_))),
+                _ => true,
+            };
+            if is_json_mime(&key) || !all_strings {
+                continue;
+            }
             let fate = if is_text_mime(&key) {
                 Fate::Split
             } else {
@@ -155,12 +170,24 @@ pub fn check_cell(cell: &mut Node<'_>, generation: Generation) -> Result<(), Str
     )
 }
 
-/// Rewrites a cell's multi-line fields the way nbformat writes them.
-pub fn split_cell(cell: &mut Node<'_>, generation: Generation) {
-    let _ = visit_fields(cell, generation, true, &mut |node, fate, _| {
+/// Rewrites a cell's multi-line fields the way nbformat writes them. Fails
+/// on a lone surrogate in a field that must be re-split: its decoded text
+/// cannot hold one.
+pub fn split_cell(cell: &mut Node<'_>, generation: Generation) -> Result<(), String> {
+    visit_fields(cell, generation, true, &mut |node, fate, name| {
+        let lone = match &node.value {
+            Value::String(s) => s.has_lone_surrogate(),
+            Value::Array(items) => items
+                .iter()
+                .any(|i| i.value.as_str().is_some_and(Str::has_lone_surrogate)),
+            _ => false,
+        };
+        if lone {
+            return Err(format!("`{name}` holds a lone surrogate"));
+        }
         resplit(node, fate, generation);
         Ok(())
-    });
+    })
 }
 
 fn resplit(node: &mut Node<'_>, fate: Fate, generation: Generation) {

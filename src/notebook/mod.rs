@@ -22,6 +22,14 @@ use write::Style;
 pub enum NotebookError {
     #[error("not valid UTF-8 (first bad byte at offset {offset})")]
     NotUtf8 { offset: usize },
+    #[error(
+        "starts with a UTF-8 byte-order mark, which Jupyter cannot read; remove its first 3 bytes"
+    )]
+    ByteOrderMark,
+    #[error(
+        "holds a lone surrogate escape (such as \\ud800) where it must be written, and UTF-8 cannot hold one"
+    )]
+    LoneSurrogate,
     #[error("not valid JSON: {0}")]
     Json(#[from] SyntaxError),
     #[error("not a notebook: {0}")]
@@ -67,9 +75,12 @@ impl fmt::Display for Generation {
 }
 
 /// Decodes bytes as UTF-8 the way Python's `open(..., encoding="utf8")`
-/// does, dropping a leading byte-order mark that editors on Windows add.
+/// does. A byte-order mark is refused, as nbformat (and so Jupyter and
+/// nbstripout) refuses it, rather than silently dropped.
 pub fn decode_utf8(bytes: &[u8]) -> Result<&str, NotebookError> {
-    let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
+    if bytes.starts_with(b"\xef\xbb\xbf") {
+        return Err(NotebookError::ByteOrderMark);
+    }
     std::str::from_utf8(bytes).map_err(|e| NotebookError::NotUtf8 {
         offset: e.valid_up_to(),
     })
@@ -169,6 +180,8 @@ impl<'a> Notebook<'a> {
         } else {
             match root.get("cells") {
                 Some(c) if c.value.as_array().is_some() => {}
+                // nbformat iterates an empty object as no cells.
+                Some(c) if c.value.as_object().is_some_and(<[_]>::is_empty) => {}
                 Some(_) => return Err(malformed("`cells` is not a list")),
                 None => return Err(malformed("notebook has no `cells`")),
             }
@@ -242,14 +255,15 @@ impl<'a> Notebook<'a> {
     }
 
     /// The notebook as nbformat (and so nbstripout) would write it.
-    pub fn to_nbformat(mut self) -> String {
+    pub fn to_nbformat(mut self) -> Result<String, NotebookError> {
         let generation = self.generation();
         for cell in self.cell_lists_mut().into_iter().flatten() {
-            lines::split_cell(cell, generation);
+            lines::split_cell(cell, generation).map_err(|_| NotebookError::LoneSurrogate)?;
         }
-        let mut text = write::to_string(&self.root, &Style::nbformat(self.major));
+        let mut text = write::to_string(&self.root, &Style::nbformat(self.major))
+            .map_err(|_| NotebookError::LoneSurrogate)?;
         text.push('\n');
-        text
+        Ok(text)
     }
 
     /// The notebook in the style `original` was written in: its indentation,
@@ -257,7 +271,8 @@ impl<'a> Notebook<'a> {
     /// stripped shows up in a diff.
     pub fn to_original_style(&self, original: &str) -> String {
         let style = detect_style(original);
-        let mut text = write::to_string(&self.root, &style);
+        // Verbatim strings are copied as stored, so this cannot fail.
+        let mut text = write::to_string(&self.root, &style).unwrap_or_default();
         let trailing = &original[original.trim_end().len()..];
         text.push_str(trailing);
         text

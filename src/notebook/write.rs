@@ -5,7 +5,7 @@
 //! (nbformat 4) or `\uXXXX` escapes (older formats). Matching that byte for
 //! byte is what keeps a team's diffs quiet when they switch tools.
 
-use super::json::{Member, Node, Number, Str, Value, parse_number};
+use super::json::{Member, Node, Number, Str, Value, code_points, parse_number};
 
 /// How to lay out and spell the JSON text.
 #[derive(Debug, Clone)]
@@ -42,20 +42,31 @@ impl Style {
     }
 }
 
-pub fn to_string(node: &Node<'_>, style: &Style) -> String {
+/// A string held a surrogate escape without its pair: Python reads it, but
+/// cannot write it as UTF-8 (nbformat 4 writes non-ASCII raw).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LoneSurrogate;
+
+pub fn to_string(node: &Node<'_>, style: &Style) -> Result<String, LoneSurrogate> {
     let mut w = Writer {
         out: String::with_capacity(node.end.saturating_sub(node.start) + 64),
         style,
         level: 0,
+        failed: false,
     };
     w.value(node);
-    w.out
+    if w.failed {
+        Err(LoneSurrogate)
+    } else {
+        Ok(w.out)
+    }
 }
 
 struct Writer<'s> {
     out: String,
     style: &'s Style,
     level: usize,
+    failed: bool,
 }
 
 impl Writer<'_> {
@@ -149,15 +160,34 @@ impl Writer<'_> {
     fn string(&mut self, s: &Str<'_>) {
         if let Str::Raw { text, escaped } = s
             && (self.style.verbatim
-                || ((!self.style.ascii || text.is_ascii()) && (!escaped || python_spelling(text))))
+                || ((!self.style.ascii || printable_ascii(text))
+                    && (!escaped || python_spelling(text))))
         {
             self.out.push('"');
             self.out.push_str(text);
             self.out.push('"');
             return;
         }
-        python_escape(&s.decode(), self.style.ascii, &mut self.out);
+        match s {
+            // Re-read the stored text: decoding would lose a lone surrogate.
+            Str::Raw { text, .. } => {
+                self.out.push('"');
+                for code in code_points(text) {
+                    if push_python_code(code, self.style.ascii, &mut self.out).is_err() {
+                        self.failed = true;
+                    }
+                }
+                self.out.push('"');
+            }
+            Str::Owned(text) => python_escape(text, self.style.ascii, &mut self.out),
+        }
     }
+}
+
+/// Whether stored text is all printable ASCII (control characters cannot
+/// be stored raw), which Python's `ensure_ascii` writes unchanged.
+fn printable_ascii(text: &str) -> bool {
+    text.bytes().all(|b| b < 0x7f)
 }
 
 /// Whether a stored string's escapes are the ones Python's encoder writes
@@ -191,25 +221,36 @@ fn python_spelling(text: &str) -> bool {
 pub fn python_escape(s: &str, ascii: bool, out: &mut String) {
     out.push('"');
     for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            c if (c as u32) < 0x20 => push_u_escape(c as u32, out),
-            c if ascii && !c.is_ascii() => {
-                let mut units = [0u16; 2];
-                for unit in c.encode_utf16(&mut units) {
-                    push_u_escape(u32::from(*unit), out);
-                }
-            }
-            c => out.push(c),
-        }
+        // A `char` is never a surrogate, so this cannot fail.
+        let _ = push_python_code(c as u32, ascii, out);
     }
     out.push('"');
+}
+
+/// One code point as Python's encoder writes it inside a string.
+fn push_python_code(code: u32, ascii: bool, out: &mut String) -> Result<(), LoneSurrogate> {
+    match code {
+        0x22 => out.push_str("\\\""),
+        0x5c => out.push_str("\\\\"),
+        0x0a => out.push_str("\\n"),
+        0x0d => out.push_str("\\r"),
+        0x09 => out.push_str("\\t"),
+        0x08 => out.push_str("\\b"),
+        0x0c => out.push_str("\\f"),
+        0..0x20 => push_u_escape(code, out),
+        0xD800..0xE000 if ascii => push_u_escape(code, out),
+        0xD800..0xE000 => return Err(LoneSurrogate),
+        // `ensure_ascii` escapes all but printable ASCII, DEL included.
+        _ if ascii && !(0x20..0x7f).contains(&code) => {
+            let c = char::from_u32(code).unwrap_or('\u{fffd}');
+            let mut units = [0u16; 2];
+            for unit in c.encode_utf16(&mut units) {
+                push_u_escape(u32::from(*unit), out);
+            }
+        }
+        _ => out.push(char::from_u32(code).unwrap_or('\u{fffd}')),
+    }
+    Ok(())
 }
 
 fn push_u_escape(unit: u32, out: &mut String) {
@@ -309,21 +350,32 @@ mod tests {
     }
 
     #[test]
+    fn lone_surrogates_are_escaped_in_ascii_and_refused_in_utf8() {
+        let node = parse(r#"["a\uD800", "\ud83d\ude00"]"#).unwrap();
+        assert_eq!(
+            to_string(&node, &Style::nbformat(3)).unwrap(),
+            "[\n \"a\\ud800\",\n \"\\ud83d\\ude00\"\n]"
+        );
+        assert_eq!(to_string(&node, &Style::nbformat(4)), Err(LoneSurrogate));
+    }
+
+    #[test]
     fn writes_like_nbformat() {
         let node =
             parse(r#"{"b": [], "a": {"x": 1E5, "y": "é\u001b", "z": [1, -0, {}]}}"#).unwrap();
-        let text = to_string(&node, &Style::nbformat(4));
+        let text = to_string(&node, &Style::nbformat(4)).unwrap();
         assert_eq!(
             text,
             "{\n \"a\": {\n  \"x\": 100000.0,\n  \"y\": \"é\\u001b\",\n  \"z\": [\n   1,\n   0,\n   {}\n  ]\n },\n \"b\": []\n}"
         );
-        let ascii = to_string(&parse(r#"["é😀"]"#).unwrap(), &Style::nbformat(3));
-        assert_eq!(ascii, "[\n \"\\u00e9\\ud83d\\ude00\"\n]");
+        let ascii = to_string(&parse("[\"é😀\u{7f}\"]").unwrap(), &Style::nbformat(3)).unwrap();
+        assert_eq!(ascii, "[\n \"\\u00e9\\ud83d\\ude00\\u007f\"\n]");
         // Escapes Python would not write are re-spelled; its own are copied.
         let respelled = to_string(
             &parse(r#"["\/\u001B\u0041\u000a\t\u001b\"\\"]"#).unwrap(),
             &Style::nbformat(4),
-        );
+        )
+        .unwrap();
         assert_eq!(
             respelled,
             r#"[
