@@ -43,30 +43,26 @@ pub enum WriteError {
     },
 }
 
-/// Replaces the file at `path` (following symlinks to the real file) with
-/// `contents`, keeping the permissions and owner in `read_as`, the metadata
-/// of the file when it was read. Returns the directory whose entry changed:
-/// pass it to [`sync_dirs`] once the batch is done, so that a directory of
-/// many notebooks is synced once, not once per file.
+/// Replaces the file at `target` (a real file, not a symlink: a rename over
+/// a symlink would replace the link) with `contents`, keeping the
+/// permissions and owner in `read_as`, the metadata of the file when it was
+/// read. Returns the directory whose entry changed: pass it to
+/// [`sync_dirs`] once the batch is done, so that a directory of many
+/// notebooks is synced once, not once per file.
 pub fn replace(
-    path: &Path,
+    target: &Path,
     contents: &[u8],
     read_as: &fs::Metadata,
 ) -> Result<PathBuf, WriteError> {
-    let target = if fs::symlink_metadata(path)?.file_type().is_symlink() {
-        fs::canonicalize(path)?
-    } else {
-        path.to_path_buf()
-    };
     let before = Snapshot::of(read_as);
-    let (tmp_path, mut tmp) = create_temp(&target)?;
+    let (tmp_path, mut tmp) = create_temp(target)?;
     let result = fill(&mut tmp, contents, read_as).and_then(|()| {
         // Checked as late as possible: the window in which an editor's save
         // could be lost is the rename alone.
-        if Snapshot::of(&fs::metadata(&target)?) != before {
+        if Snapshot::of(&fs::metadata(target)?) != before {
             return Err(WriteError::Changed);
         }
-        fs::rename(&tmp_path, &target)?;
+        fs::rename(&tmp_path, target)?;
         Ok(())
     });
     if let Err(e) = result {
@@ -109,6 +105,12 @@ fn fill(tmp: &mut File, contents: &[u8], meta: &fs::Metadata) -> Result<(), Writ
     Ok(())
 }
 
+/// The process id, asked of the kernel once.
+fn pid() -> u32 {
+    static PID: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
+    *PID.get_or_init(std::process::id)
+}
+
 fn create_temp(target: &Path) -> io::Result<(PathBuf, File)> {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let dir = target.parent().unwrap_or(Path::new("."));
@@ -118,7 +120,7 @@ fn create_temp(target: &Path) -> io::Result<(PathBuf, File)> {
         .unwrap_or_default();
     loop {
         let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-        let tmp = dir.join(format!(".{name}.nbscrub-{}-{n}.tmp", std::process::id()));
+        let tmp = dir.join(format!(".{name}.nbscrub-{}-{n}.tmp", pid()));
         match OpenOptions::new()
             .write(true)
             .create_new(true)

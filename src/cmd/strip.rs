@@ -139,22 +139,67 @@ fn within_limit(len: u64) -> Result<(), String> {
     Ok(())
 }
 
-fn read_file(path: &Path) -> Result<Vec<u8>, String> {
-    read_limited(path).map(|(bytes, _)| bytes)
+/// A notebook read from disk: its bytes, the metadata of exactly those
+/// bytes (size, mtime, owner, mode, taken through the same descriptor), and
+/// the real file behind a symlink, which is where a rewrite must go.
+struct ReadFile {
+    bytes: Vec<u8>,
+    meta: std::fs::Metadata,
+    target: PathBuf,
 }
 
-/// Reads a file through one open descriptor, so that the metadata (size,
-/// mtime, owner, mode) describes exactly the bytes read.
-fn read_limited(path: &Path) -> Result<(Vec<u8>, std::fs::Metadata), String> {
-    let mut file = std::fs::File::open(path).map_err(|e| io_message(&e))?;
+fn read_file(path: &Path) -> Result<Vec<u8>, String> {
+    read_notebook(path).map(|f| f.bytes)
+}
+
+fn read_notebook(path: &Path) -> Result<ReadFile, String> {
+    use std::os::unix::fs::OpenOptionsExt;
+    // Opening without following a final symlink tells, in the same system
+    // call, whether the path is one (ELOOP) and so where to write.
+    let (mut file, target) = match std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(path)
+    {
+        Ok(file) => (file, path.to_path_buf()),
+        Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
+            let target = std::fs::canonicalize(path).map_err(|e| io_message(&e))?;
+            let file = std::fs::File::open(&target).map_err(|e| io_message(&e))?;
+            (file, target)
+        }
+        Err(e) => return Err(io_message(&e)),
+    };
     let meta = file.metadata().map_err(|e| io_message(&e))?;
     if meta.is_dir() {
         return Err("is a directory".into());
     }
     within_limit(meta.len())?;
-    let mut bytes = Vec::with_capacity(meta.len() as usize + 1);
-    file.read_to_end(&mut bytes).map_err(|e| io_message(&e))?;
-    Ok((bytes, meta))
+    // Read into a buffer of the known size, one byte more to see the end;
+    // `read_to_end` would ask the size again.
+    let mut bytes = vec![0u8; meta.len() as usize + 1];
+    let mut filled = 0;
+    loop {
+        match file.read(&mut bytes[filled..]) {
+            Ok(0) => break,
+            Ok(n) => {
+                filled += n;
+                if filled == bytes.len() {
+                    // The file grew while being read: take the rest too.
+                    file.read_to_end(&mut bytes).map_err(|e| io_message(&e))?;
+                    filled = bytes.len();
+                    break;
+                }
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(io_message(&e)),
+        }
+    }
+    bytes.truncate(filled);
+    Ok(ReadFile {
+        bytes,
+        meta,
+        target,
+    })
 }
 
 fn to_stdout(
@@ -266,18 +311,19 @@ fn io_pool() -> Option<rayon::ThreadPool> {
 
 fn strip_file(path: &Path, options: &StripOptions, keep_format: bool, check: bool) -> Outcome {
     let run = || -> Result<Option<Option<PathBuf>>, String> {
-        let (bytes, meta) = read_limited(path)?;
+        let file = read_notebook(path)?;
         let render = if check {
             Render::Never
         } else {
             Render::IfChanged
         };
         let (changed, text) =
-            strip_bytes(&bytes, options, keep_format, render).map_err(|e| e.to_string())?;
+            strip_bytes(&file.bytes, options, keep_format, render).map_err(|e| e.to_string())?;
         let dir = match text {
-            Some(text) => {
-                Some(atomic::replace(path, text.as_bytes(), &meta).map_err(|e| e.to_string())?)
-            }
+            Some(text) => Some(
+                atomic::replace(&file.target, text.as_bytes(), &file.meta)
+                    .map_err(|e| e.to_string())?,
+            ),
             None => None,
         };
         Ok(changed.then_some(dir))
