@@ -69,21 +69,17 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
-OPTION_SETS: list[tuple[str, list[str]]] = [
-    ("default", []),
-    ("keep-output", ["--keep-output"]),
-    ("keep-count", ["--keep-count"]),
-    ("keep-id", ["--keep-id"]),
-    ("keep-output+count", ["--keep-output", "--keep-count"]),
-    ("extra-keys", ["--extra-keys", "metadata.kernelspec cell.metadata.tags"]),
-    ("keep-metadata-keys", ["--keep-metadata-keys", "cell.metadata.scrolled metadata.widgets"]),
-    ("drop-empty-cells", ["--drop-empty-cells"]),
-    ("drop-tagged-cells", ["--drop-tagged-cells", "remove"]),
-    ("strip-init-cells", ["--strip-init-cells"]),
-    ("max-size", ["--max-size", "1k"]),
-    ("keep-output-type", ["--keep-output-type", "stream"]),
-    ("drop-output-type", ["--keep-output", "--drop-output-type", "error"]),
-]
+def _option_sets() -> list[tuple[str, list[str]]]:
+    """The option sets of the committed fixtures (fixtures/expected/<set>/args),
+    so the fixtures and this harness test the same nbstripout invocations."""
+    sets = []
+    for args in sorted((ROOT / "fixtures" / "expected").glob("*/args")):
+        sets.append((args.parent.name, json.loads(args.read_text())))
+    order = {"default": 0}
+    return sorted(sets, key=lambda s: (order.get(s[0], 1), s[0]))
+
+
+OPTION_SETS: list[tuple[str, list[str]]] = _option_sets()
 SET_ARGS = dict(OPTION_SETS)
 # Sets the generated notebooks run under with --quick.
 QUICK_GEN_SETS = ["default", "keep-output", "keep-id", "max-size"]

@@ -431,10 +431,6 @@ fn memchr_backslash(bytes: &[u8], from: usize) -> usize {
 fn find_special(bytes: &[u8]) -> Option<usize> {
     #[cfg(target_arch = "x86_64")]
     {
-        if bytes.len() >= 128 && std::arch::is_x86_feature_detected!("avx2") {
-            // SAFETY: the CPU was just found to support AVX2.
-            return unsafe { avx2_find_special(bytes) };
-        }
         sse2_find_special(bytes)
     }
     #[cfg(not(target_arch = "x86_64"))]
@@ -495,50 +491,6 @@ fn sse2_find_special(bytes: &[u8]) -> Option<usize> {
         .iter()
         .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
         .map(|p| i + p)
-}
-
-/// [`find_special`] 32 bytes at a time, for the long runs of base64 images.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-unsafe fn avx2_find_special(bytes: &[u8]) -> Option<usize> {
-    use std::arch::x86_64::{
-        __m256i, _mm256_cmpeq_epi8, _mm256_loadu_si256, _mm256_min_epu8, _mm256_movemask_epi8,
-        _mm256_or_si256, _mm256_set1_epi8,
-    };
-    let quote = _mm256_set1_epi8(b'"' as i8);
-    let backslash = _mm256_set1_epi8(b'\\' as i8);
-    let control_max = _mm256_set1_epi8(0x1f);
-    let hits = |at: usize| {
-        // SAFETY: callers pass `at` with at + 32 <= bytes.len().
-        let chunk = unsafe { _mm256_loadu_si256(bytes.as_ptr().add(at).cast::<__m256i>()) };
-        let control = _mm256_cmpeq_epi8(_mm256_min_epu8(chunk, control_max), chunk);
-        _mm256_or_si256(
-            _mm256_or_si256(
-                _mm256_cmpeq_epi8(chunk, quote),
-                _mm256_cmpeq_epi8(chunk, backslash),
-            ),
-            control,
-        )
-    };
-    let mut i = 0;
-    while i + 128 <= bytes.len() {
-        let any = _mm256_or_si256(
-            _mm256_or_si256(hits(i), hits(i + 32)),
-            _mm256_or_si256(hits(i + 64), hits(i + 96)),
-        );
-        if _mm256_movemask_epi8(any) != 0 {
-            break;
-        }
-        i += 128;
-    }
-    while i + 32 <= bytes.len() {
-        let mask = _mm256_movemask_epi8(hits(i));
-        if mask != 0 {
-            return Some(i + mask.trailing_zeros() as usize);
-        }
-        i += 32;
-    }
-    sse2_find_special(&bytes[i..]).map(|p| i + p)
 }
 
 /// Code points in valid UTF-8: every byte that does not continue a character.
@@ -1041,7 +993,7 @@ mod tests {
 
     #[test]
     fn finds_the_first_special_byte_at_every_offset() {
-        for len in (0..150).chain([200, 300, 513]) {
+        for len in 0..150 {
             for at in 0..len {
                 for special in [b'"', b'\\', 0x00, 0x1f] {
                     let mut bytes = vec![b'a'; len];
