@@ -2038,6 +2038,8 @@ def report(a, sets, inputs, cases, n_corpus, n_gen, elapsed, ref_calls, cache_hi
     ok = not failures
     w(("PARITY OK" if ok else f"PARITY FAILED: {len(failures)} failing cases") +
       f" ({len(reviews)} to review) in {elapsed:.0f}s\n")
+    # The plain closing line CI readers count: every case not failing passed.
+    w(f"parity: {len(cases) - len(failures)} passed, {len(failures)} failed\n")
     return 0 if ok else 1
 
 
