@@ -11,8 +11,6 @@ pub mod json;
 mod lines;
 pub mod write;
 
-use std::fmt;
-
 use json::{Node, Number, SyntaxError, Value, parse_number};
 pub use lines::{V3_MULTILINE_OUTPUTS, joined_len, python_is_space};
 use write::Style;
@@ -60,18 +58,6 @@ pub enum Generation {
     V3,
     /// nbformat 4: top-level `cells`, raw non-ASCII.
     V4,
-}
-
-impl fmt::Display for Generation {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let n = match self {
-            Generation::V1 => 1,
-            Generation::V2 => 2,
-            Generation::V3 => 3,
-            Generation::V4 => 4,
-        };
-        write!(f, "nbformat {n}")
-    }
 }
 
 /// Decodes bytes as UTF-8 the way Python's `open(..., encoding="utf8")`
@@ -363,10 +349,8 @@ fn detect_style(text: &str) -> Style {
         None => ",",
     };
     Style {
-        indent: indent.filter(|i| !i.is_empty()).or_else(|| {
-            // An indent of zero still puts each item on its own line.
-            after_open.starts_with(['\n', '\r']).then(String::new)
-        }),
+        // `Some("")`, an indent of zero, still puts each item on its own line.
+        indent,
         item_sep: item_sep.to_owned(),
         key_sep: key_sep.to_owned(),
         sort_keys: false,
