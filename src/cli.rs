@@ -24,6 +24,57 @@ pub enum Command {
     /// `-` reads a notebook on stdin and writes it stripped to stdout, which
     /// is what a git clean filter needs.
     Strip(StripArgs),
+
+    /// Scan files for secrets: notebooks (sources and outputs), datasets and
+    /// any other text file.
+    ///
+    /// Directories are walked honouring .gitignore; hidden files such as
+    /// .env are scanned, .git is not. Binary files, lockfiles and minified
+    /// bundles are skipped and counted. Exit 0 clean, 1 findings, 2 errors.
+    Scan(ScanArgs),
+
+    /// List the rules; `--test` checks every rule's examples and negatives.
+    Rules(RulesArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// path:line:column, rule and redacted value, for people.
+    Text,
+    /// One JSON object with every finding and the statistics.
+    Json,
+    /// One JSON object per finding, one per line.
+    Jsonl,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ScanArgs {
+    /// Files and directories to scan.
+    #[arg(value_name = "PATHS", default_value = ".")]
+    pub paths: Vec<PathBuf>,
+
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: Format,
+
+    /// Write the report to FILE instead of stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Report findings at or above this confidence: low, medium or high.
+    #[arg(long, value_name = "LEVEL", default_value = "medium")]
+    pub min_confidence: String,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct RulesArgs {
+    /// Check every rule's examples and negatives; exit 1 on a failure.
+    #[arg(long)]
+    pub test: bool,
+
+    /// Rule files of your own (same TOML format), loaded after the
+    /// built-in rules.
+    #[arg(value_name = "FILES")]
+    pub files: Vec<PathBuf>,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -9,8 +9,12 @@
 pub mod atomic;
 pub mod cli;
 pub mod cmd;
+pub mod detect;
+pub mod formats;
 pub mod inputs;
 pub mod notebook;
+pub mod report;
+pub mod scan;
 pub mod strip;
 
 /// Stack for threads that parse and write notebooks: the recursive reader

@@ -1,5 +1,7 @@
 //! What each subcommand does, between the command line and the library.
 
+pub mod rules;
+pub mod scan;
 pub mod strip;
 
 /// A process exit status: 0 clean, 1 findings or changes needed, 2 errors.

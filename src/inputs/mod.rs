@@ -1,3 +1,4 @@
 //! Finding the files a command works on.
 
+pub mod files;
 pub mod walk;

@@ -81,7 +81,7 @@ fn has_extension(path: &Path, extensions: &[&str]) -> bool {
     extensions.iter().any(|ext| name.ends_with(ext))
 }
 
-fn walk_error(root: &Path, error: ignore::Error) -> WalkError {
+pub(crate) fn walk_error(root: &Path, error: ignore::Error) -> WalkError {
     let mut path = root.to_path_buf();
     let mut message = error.to_string();
     let mut current = &error;

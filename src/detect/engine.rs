@@ -1,0 +1,250 @@
+//! The scanning engine: one Aho-Corasick pass over a text finds every
+//! keyword; only the rules whose keywords occur run their regex, and only on
+//! the lines around each keyword. The work per byte does not grow with the
+//! number of rules.
+
+use std::sync::OnceLock;
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use regex::bytes::{Regex, RegexBuilder};
+
+use super::rule::{Rule, RuleError};
+use super::validate;
+
+/// How far before a keyword a match may start, and after it end, unless
+/// the rule says otherwise.
+const BEFORE: usize = 256;
+const AFTER: usize = 512;
+/// How far a window may be widened to reach a line boundary, so a regex
+/// never starts in the middle of a token.
+const LINE_SLACK: usize = 4096;
+
+/// A value a rule found, as a byte range of the scanned text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Match {
+    pub rule: usize,
+    pub start: usize,
+    pub end: usize,
+}
+
+struct Compiled {
+    rule: Rule,
+    regex: OnceLock<Result<Regex, String>>,
+}
+
+pub struct Engine {
+    rules: Vec<Compiled>,
+    keywords: AhoCorasick,
+    /// For each keyword pattern, the rules that listed it.
+    keyword_rules: Vec<Vec<usize>>,
+}
+
+impl Engine {
+    pub fn new(rules: Vec<Rule>) -> Result<Engine, RuleError> {
+        let mut patterns: Vec<Vec<u8>> = Vec::new();
+        let mut keyword_rules: Vec<Vec<usize>> = Vec::new();
+        let mut index = std::collections::HashMap::new();
+        for (i, rule) in rules.iter().enumerate() {
+            for k in &rule.keywords {
+                let lower = k.as_bytes().to_ascii_lowercase();
+                let id = *index.entry(lower.clone()).or_insert_with(|| {
+                    patterns.push(lower);
+                    keyword_rules.push(Vec::new());
+                    patterns.len() - 1
+                });
+                if !keyword_rules[id].contains(&i) {
+                    keyword_rules[id].push(i);
+                }
+            }
+        }
+        let keywords = AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::Standard)
+            .build(&patterns)
+            .map_err(|e| RuleError::Toml {
+                source_name: "keywords".into(),
+                message: e.to_string(),
+            })?;
+        Ok(Engine {
+            rules: rules
+                .into_iter()
+                .map(|rule| Compiled {
+                    rule,
+                    regex: OnceLock::new(),
+                })
+                .collect(),
+            keywords,
+            keyword_rules,
+        })
+    }
+
+    pub fn rules(&self) -> impl ExactSizeIterator<Item = &Rule> {
+        self.rules.iter().map(|c| &c.rule)
+    }
+
+    pub fn rule(&self, i: usize) -> &Rule {
+        &self.rules[i].rule
+    }
+
+    /// The rule's regex, compiled on first use.
+    pub fn regex(&self, i: usize) -> Result<&Regex, &str> {
+        let c = &self.rules[i];
+        c.regex
+            .get_or_init(|| {
+                RegexBuilder::new(&c.rule.regex)
+                    .size_limit(20 << 20)
+                    .build()
+                    .map_err(|e| e.to_string())
+            })
+            .as_ref()
+            .map_err(String::as_str)
+    }
+
+    /// Appends to `out` every accepted match in `text`, one per value: where
+    /// rules overlap, the more confident (then the longer) match wins.
+    pub fn scan(&self, text: &[u8], out: &mut Vec<Match>) {
+        let mut windows: Vec<(usize, usize, usize)> = Vec::new();
+        for hit in self.keywords.find_overlapping_iter(text) {
+            for &r in &self.keyword_rules[hit.pattern().as_usize()] {
+                let after = self.rules[r].rule.window.unwrap_or(AFTER);
+                windows.push((
+                    r,
+                    hit.start().saturating_sub(BEFORE),
+                    (hit.end() + after).min(text.len()),
+                ));
+            }
+        }
+        if windows.is_empty() {
+            return;
+        }
+        windows.sort_unstable();
+        let first = out.len();
+        let mut i = 0;
+        while i < windows.len() {
+            let (rule, start, mut end) = windows[i];
+            i += 1;
+            while i < windows.len() && windows[i].0 == rule && windows[i].1 <= end {
+                end = end.max(windows[i].2);
+                i += 1;
+            }
+            self.run_rule(
+                rule,
+                text,
+                line_start(text, start),
+                line_end(text, end),
+                out,
+            );
+        }
+        let found = out.split_off(first);
+        out.extend(self.resolve_overlaps(found));
+    }
+
+    fn run_rule(&self, r: usize, text: &[u8], start: usize, end: usize, out: &mut Vec<Match>) {
+        let Ok(regex) = self.regex(r) else { return };
+        let rule = &self.rules[r].rule;
+        let window = &text[start..end];
+        for caps in regex.captures_iter(window) {
+            let m = caps
+                .name("secret")
+                .or_else(|| caps.get(1))
+                .or_else(|| caps.get(0))
+                .expect("group 0 always matches");
+            if m.is_empty() || !validate::accept(rule, m.as_bytes()) {
+                continue;
+            }
+            out.push(Match {
+                rule: r,
+                start: start + m.start(),
+                end: start + m.end(),
+            });
+        }
+    }
+
+    /// One match per value: among matches that overlap, the most confident,
+    /// then the longest, then the earliest rule's is kept.
+    fn resolve_overlaps(&self, mut found: Vec<Match>) -> Vec<Match> {
+        found.sort_unstable_by_key(|m| (m.start, m.end, m.rule));
+        found.dedup();
+        let rank = |m: &Match| (self.rule(m.rule).confidence, m.end - m.start);
+        let mut kept = Vec::with_capacity(found.len());
+        let mut i = 0;
+        while i < found.len() {
+            // A cluster: matches chained by overlap, usually one or two.
+            let mut j = i + 1;
+            let mut end = found[i].end;
+            while j < found.len() && found[j].start < end {
+                end = end.max(found[j].end);
+                j += 1;
+            }
+            let cluster = &mut found[i..j];
+            cluster.sort_by(|a, b| rank(b).cmp(&rank(a)).then(a.rule.cmp(&b.rule)));
+            let from = kept.len();
+            for m in cluster.iter() {
+                if !kept[from..]
+                    .iter()
+                    .any(|k: &Match| k.start < m.end && m.start < k.end)
+                {
+                    kept.push(*m);
+                }
+            }
+            kept[from..].sort_unstable_by_key(|m| (m.start, m.end, m.rule));
+            i = j;
+        }
+        kept
+    }
+
+    /// Checks every rule's examples and negatives, returning one line per
+    /// failure. Examples are scanned as plain text through the whole engine,
+    /// placeholder filters and overlap resolution included.
+    pub fn test_rules(&self) -> Vec<String> {
+        let mut failures = Vec::new();
+        for (i, c) in self.rules.iter().enumerate() {
+            let rule = &c.rule;
+            if let Err(e) = self.regex(i) {
+                failures.push(format!("{}: the regex does not compile: {e}", rule.id));
+                continue;
+            }
+            let mut found = Vec::new();
+            for (n, example) in rule.examples.iter().enumerate() {
+                found.clear();
+                self.scan(example.as_bytes(), &mut found);
+                if !found.iter().any(|m| m.rule == i) {
+                    let other = found
+                        .iter()
+                        .map(|m| self.rule(m.rule).id.as_str())
+                        .collect::<Vec<_>>();
+                    let why = if other.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" (found by {} instead)", other.join(", "))
+                    };
+                    failures.push(format!("{}: example {} is not found{why}", rule.id, n + 1));
+                }
+            }
+            for (n, negative) in rule.negatives.iter().enumerate() {
+                found.clear();
+                self.scan(negative.as_bytes(), &mut found);
+                if found.iter().any(|m| m.rule == i) {
+                    failures.push(format!("{}: negative example {} is found", rule.id, n + 1));
+                }
+            }
+        }
+        failures
+    }
+}
+
+fn line_start(text: &[u8], pos: usize) -> usize {
+    let floor = pos.saturating_sub(LINE_SLACK);
+    match memchr::memrchr(b'\n', &text[floor..pos]) {
+        Some(i) => floor + i + 1,
+        None => floor,
+    }
+}
+
+fn line_end(text: &[u8], pos: usize) -> usize {
+    let ceil = (pos + LINE_SLACK).min(text.len());
+    match memchr::memchr(b'\n', &text[pos..ceil]) {
+        Some(i) => pos + i,
+        None => ceil,
+    }
+}

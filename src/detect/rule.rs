@@ -1,0 +1,170 @@
+//! Rules as data: the TOML format shared by the built-in rule files and
+//! users' own rules, and the checks a rule must pass to be loaded.
+
+use serde::Deserialize;
+use thiserror::Error;
+
+/// What kind of data a rule finds; also how sensitive a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Category {
+    Pii,
+    Secret,
+    Phi,
+}
+
+impl Category {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::Secret => "secret",
+            Category::Pii => "pii",
+            Category::Phi => "phi",
+        }
+    }
+}
+
+/// How sure a finding is: `high` when the value proves itself (a prefix and
+/// a checksum), `low` when only its surroundings suggest it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Confidence {
+    Low,
+    Medium,
+    High,
+}
+
+impl Confidence {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Confidence::Low => "low",
+            Confidence::Medium => "medium",
+            Confidence::High => "high",
+        }
+    }
+}
+
+impl std::str::FromStr for Confidence {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "low" => Ok(Confidence::Low),
+            "medium" => Ok(Confidence::Medium),
+            "high" => Ok(Confidence::High),
+            _ => Err(format!("`{s}` is not one of low, medium, high")),
+        }
+    }
+}
+
+/// A check on a candidate value beyond its regex.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Validator {
+    /// GitHub's and npm's tokens end in a base62 CRC32 of their random part.
+    Base62Crc32,
+    /// A JSON Web Token: a header that decodes to JSON naming an algorithm.
+    Jwt,
+    /// Not a UUID, and not a hex string of a hash's length (commit ids,
+    /// checksums), which sit beside words like `token` all the time.
+    NotHash,
+    /// Holds at least one letter and one digit: rules out words and numbers.
+    LettersAndDigits,
+}
+
+/// One rule as written in a rules file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Rule {
+    /// Stable identifier, used in reports, baselines and `allow(...)`.
+    pub id: String,
+    pub description: String,
+    pub category: Category,
+    pub confidence: Confidence,
+    /// Literals (matched ignoring ASCII case) one of which occurs in or
+    /// near every match: the regex runs only where a keyword is.
+    pub keywords: Vec<String>,
+    /// The value reported is the group named `secret`, else group 1, else
+    /// the whole match.
+    pub regex: String,
+    #[serde(default)]
+    pub validators: Vec<Validator>,
+    /// Least Shannon entropy of the value, in bits per character.
+    #[serde(default)]
+    pub min_entropy: Option<f64>,
+    /// How far past a keyword (in bytes) a match may end; private keys span
+    /// kilobytes, most tokens a line.
+    #[serde(default)]
+    pub window: Option<usize>,
+    /// Texts in which this rule must find something.
+    pub examples: Vec<String>,
+    /// Texts in which this rule must find nothing.
+    pub negatives: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RuleFile {
+    #[serde(default)]
+    rules: Vec<Rule>,
+}
+
+#[derive(Debug, Error)]
+pub enum RuleError {
+    #[error("{source_name}: {message}")]
+    Toml {
+        source_name: String,
+        message: String,
+    },
+    #[error("{source_name}: rule `{id}`: {message}")]
+    Invalid {
+        source_name: String,
+        id: String,
+        message: String,
+    },
+}
+
+/// Reads a rules file. `source_name` names it in errors.
+pub fn parse_rules(source_name: &str, text: &str) -> Result<Vec<Rule>, RuleError> {
+    let file: RuleFile = toml::from_str(text).map_err(|e| RuleError::Toml {
+        source_name: source_name.to_owned(),
+        message: e.to_string().trim_end().to_owned(),
+    })?;
+    for rule in &file.rules {
+        check(rule).map_err(|message| RuleError::Invalid {
+            source_name: source_name.to_owned(),
+            id: rule.id.clone(),
+            message,
+        })?;
+    }
+    Ok(file.rules)
+}
+
+/// What can be checked without compiling the regex (that waits until a
+/// keyword is seen, so start-up stays fast).
+fn check(rule: &Rule) -> Result<(), String> {
+    let id_ok = !rule.id.is_empty()
+        && rule
+            .id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    if !id_ok {
+        return Err("the id must be lowercase letters, digits and `-`".into());
+    }
+    if rule.keywords.is_empty() {
+        return Err("`keywords` is empty: every rule needs one for the prefilter".into());
+    }
+    if let Some(k) = rule.keywords.iter().find(|k| k.len() < 3) {
+        return Err(format!(
+            "keyword `{k}` is shorter than 3 bytes and would fire everywhere"
+        ));
+    }
+    if rule.examples.is_empty() {
+        return Err("`examples` is empty".into());
+    }
+    if rule.negatives.is_empty() {
+        return Err("`negatives` is empty".into());
+    }
+    if rule.min_entropy.is_some_and(|e| !(0.0..=8.0).contains(&e)) {
+        return Err("`min-entropy` must be between 0 and 8 bits per character".into());
+    }
+    Ok(())
+}

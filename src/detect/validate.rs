@@ -1,0 +1,285 @@
+//! Checks a candidate value must pass after its regex matched: the rule's
+//! own validators, and for secrets the filters that keep placeholders and
+//! documented example keys out of reports.
+
+use super::rule::{Category, Rule, Validator};
+
+/// Whether `value`, matched by `rule`, should be reported.
+pub fn accept(rule: &Rule, value: &[u8]) -> bool {
+    if rule.category == Category::Secret && is_placeholder(value) {
+        return false;
+    }
+    if let Some(min) = rule.min_entropy
+        && entropy(value) < min
+    {
+        return false;
+    }
+    rule.validators.iter().all(|v| match v {
+        Validator::Base62Crc32 => base62_crc32(value),
+        Validator::Jwt => jwt(value),
+        Validator::NotHash => !is_hash(value),
+        Validator::LettersAndDigits => {
+            value.iter().any(u8::is_ascii_alphabetic) && value.iter().any(u8::is_ascii_digit)
+        }
+    })
+}
+
+/// Words that mark a value as a stand-in, lowercased. Each is unlikely
+/// inside a random token (a given 5-letter word turns up in about one in
+/// 10^8 random base62 positions).
+const PLACEHOLDER_WORDS: &[&str] = &[
+    "example",
+    "xxxx",
+    "****",
+    "....",
+    "placeholder",
+    "changeme",
+    "change_me",
+    "change-me",
+    "your_",
+    "your-",
+    "yourkey",
+    "yourtoken",
+    "yoursecret",
+    "yourpass",
+    "redacted",
+    "dummy",
+    "sample",
+    "insert",
+    "replace",
+    "foobar",
+    "notreal",
+    "not_real",
+    "fake",
+    "secret_here",
+    "token_here",
+    "key_here",
+    "password_here",
+    "1234567890",
+    "0123456789",
+    "abcdefghij",
+    "qwerty",
+];
+
+/// Documented sample values that contain none of the words above.
+const DOCUMENTED_EXAMPLES: &[&[u8]] = &[
+    // Stripe's documentation keys.
+    b"sk_test_4eC39HqLyjWDarjtT1zdp7dc",
+    b"sk_test_BQokikJOvBiI2HlWgH4olfQ2",
+    b"pk_test_TYooMQauvdEDq54NiTphI7jx",
+    // jwt.io's default token signature.
+    b"SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c",
+];
+
+/// Template syntax and references to where the real value lives:
+/// `${VAR}`, `{{ var }}`, `<your key>`, `%(var)s`, `$VAR`, `os.environ[...]`.
+fn is_reference(value: &[u8]) -> bool {
+    const MARKS: &[&[u8]] = &[
+        b"${",
+        b"{{",
+        b"}}",
+        b"<",
+        b">",
+        b"%(",
+        b"os.environ",
+        b"getenv",
+    ];
+    MARKS.iter().any(|m| contains(value, m))
+        || (value.first() == Some(&b'$')
+            && value[1..]
+                .iter()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || *b == b'_'))
+}
+
+pub fn is_placeholder(value: &[u8]) -> bool {
+    if is_reference(value) || DOCUMENTED_EXAMPLES.iter().any(|e| contains(value, e)) {
+        return true;
+    }
+    let lower = value.to_ascii_lowercase();
+    if PLACEHOLDER_WORDS
+        .iter()
+        .any(|w| contains(&lower, w.as_bytes()))
+    {
+        return true;
+    }
+    // `aaaaaaaa`, `00000000`, `abababab`: too few distinct characters for a
+    // secret of its length.
+    let mut seen = [false; 256];
+    let mut distinct = 0;
+    for &b in value {
+        if !seen[b as usize] {
+            seen[b as usize] = true;
+            distinct += 1;
+        }
+    }
+    value.len() >= 8 && distinct <= 3
+}
+
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    memchr::memmem::find(hay, needle).is_some()
+}
+
+/// Shannon entropy in bits per byte.
+pub fn entropy(value: &[u8]) -> f64 {
+    if value.is_empty() {
+        return 0.0;
+    }
+    let mut counts = [0u32; 256];
+    for &b in value {
+        counts[b as usize] += 1;
+    }
+    let n = value.len() as f64;
+    counts
+        .iter()
+        .filter(|&&c| c > 0)
+        .map(|&c| {
+            let p = f64::from(c) / n;
+            -p * p.log2()
+        })
+        .sum()
+}
+
+/// A UUID, or hex of the length of MD5, SHA-1, SHA-256 or SHA-512.
+fn is_hash(value: &[u8]) -> bool {
+    let hex = value.iter().all(u8::is_ascii_hexdigit);
+    if hex && matches!(value.len(), 32 | 40 | 64 | 128) {
+        return true;
+    }
+    value.len() == 36
+        && value.iter().enumerate().all(|(i, b)| {
+            if matches!(i, 8 | 13 | 18 | 23) {
+                *b == b'-'
+            } else {
+                b.is_ascii_hexdigit()
+            }
+        })
+}
+
+const BASE62: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+/// GitHub (`ghp_…`) and npm (`npm_…`) tokens: after the prefix and its
+/// underscore come random base62 characters and then six characters that
+/// are the CRC32 of the random part in base62, zero-padded.
+fn base62_crc32(token: &[u8]) -> bool {
+    let Some(underscore) = token.iter().rposition(|&b| b == b'_') else {
+        return false;
+    };
+    let body = &token[underscore + 1..];
+    if body.len() <= 6 {
+        return false;
+    }
+    let (random, check) = body.split_at(body.len() - 6);
+    let mut n = crc32(random);
+    let mut expected = [b'0'; 6];
+    for slot in expected.iter_mut().rev() {
+        *slot = BASE62[(n % 62) as usize];
+        n /= 62;
+    }
+    n == 0 && check == expected
+}
+
+/// CRC-32 (IEEE 802.3, as zlib computes it).
+pub fn crc32(data: &[u8]) -> u32 {
+    let mut crc = !0u32;
+    for &b in data {
+        crc ^= u32::from(b);
+        for _ in 0..8 {
+            crc = if crc & 1 != 0 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
+}
+
+/// A JWT's first part must decode to a JSON object naming its `alg`.
+fn jwt(token: &[u8]) -> bool {
+    let mut parts = token.split(|&b| b == b'.');
+    let Some(header) = parts.next().and_then(base64url) else {
+        return false;
+    };
+    let payload_ok = parts
+        .next()
+        .and_then(base64url)
+        .is_some_and(|p| p.first() == Some(&b'{'));
+    header.first() == Some(&b'{') && contains(&header, b"\"alg\"") && payload_ok
+}
+
+/// Decodes unpadded base64url (padding and the standard alphabet's `+/`
+/// are accepted too).
+pub fn base64url(text: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(text.len() * 3 / 4);
+    let mut acc = 0u32;
+    let mut bits = 0;
+    for &c in text {
+        let v = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'-' | b'+' => 62,
+            b'_' | b'/' => 63,
+            b'=' => break,
+            _ => return None,
+        };
+        acc = (acc << 6) | u32::from(v);
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+        }
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn crc32_matches_zlib() {
+        assert_eq!(crc32(b"123456789"), 0xCBF4_3926);
+        assert_eq!(crc32(b""), 0);
+    }
+
+    #[test]
+    fn base62_checksum() {
+        let random = b"abcdefghijklmnopqrstuvwxyz0123";
+        let mut n = crc32(random);
+        let mut check = [b'0'; 6];
+        for slot in check.iter_mut().rev() {
+            *slot = BASE62[(n % 62) as usize];
+            n /= 62;
+        }
+        let token = [b"ghp_".as_slice(), random, &check].concat();
+        assert!(base62_crc32(&token));
+        let mut bad = token.clone();
+        bad[5] = b'Z';
+        assert!(!base62_crc32(&bad));
+    }
+
+    #[test]
+    fn placeholders() {
+        for p in [
+            "AKIAIOSFODNN7EXAMPLE",
+            "${OPENAI_API_KEY}",
+            "<your-api-key>",
+            "xxxxxxxxxxxxxxxx",
+            "changeme",
+            "your_token_here",
+            "$API_TOKEN",
+            "aaaaaaaaaaaa",
+        ] {
+            assert!(is_placeholder(p.as_bytes()), "{p}");
+        }
+        assert!(!is_placeholder(b"Zq8rT2vLp9wX4mQ7"));
+    }
+
+    #[test]
+    fn hashes() {
+        assert!(is_hash(b"9fceb02d0ae598e95dc970b74767f19372d61af8"));
+        assert!(is_hash(b"123e4567-e89b-12d3-a456-426614174000"));
+        assert!(!is_hash(b"9fceb02d0ae598e95dc970b74767f19372d61afg"));
+    }
+}

@@ -1,0 +1,159 @@
+//! Every file under the scan paths, and each file's bytes, or why it is
+//! skipped. Unlike `strip`'s walk, hidden files (`.env`, `.npmrc`,
+//! `.aws/credentials`) are included; `.git` never is.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use super::walk::{WalkError, walk_error};
+use crate::io_message;
+
+/// Files larger than this are skipped (and reported), not read.
+pub const MAX_SCAN_BYTES: u64 = 256 << 20;
+
+/// The files under `paths`, sorted and each once, plus the problems met.
+pub fn all_files(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<WalkError>) {
+    let found = Mutex::new(Vec::new());
+    let errors = Mutex::new(Vec::new());
+    for path in paths {
+        match std::fs::metadata(path) {
+            Ok(meta) if !meta.is_dir() => found.lock().unwrap().push(path.clone()),
+            Ok(_) => {
+                let walker = ignore::WalkBuilder::new(path)
+                    .hidden(false)
+                    .require_git(false)
+                    .follow_links(false)
+                    .filter_entry(|e| e.file_name() != ".git")
+                    .build_parallel();
+                walker.run(|| {
+                    Box::new(|entry| {
+                        match entry {
+                            Ok(e) if e.file_type().is_some_and(|t| t.is_file()) => {
+                                found.lock().unwrap().push(e.into_path());
+                            }
+                            Ok(_) => {}
+                            Err(err) => errors.lock().unwrap().push(walk_error(path, err)),
+                        }
+                        ignore::WalkState::Continue
+                    })
+                });
+            }
+            Err(e) => errors.lock().unwrap().push(WalkError {
+                path: path.clone(),
+                message: io_message(&e),
+            }),
+        }
+    }
+    let mut found = found.into_inner().unwrap();
+    found.sort();
+    found.dedup();
+    (found, errors.into_inner().unwrap())
+}
+
+/// Why a file was not scanned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Skip {
+    Binary,
+    Lockfile,
+    Minified,
+    TooLarge,
+}
+
+impl Skip {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Skip::Binary => "binary",
+            Skip::Lockfile => "lockfile",
+            Skip::Minified => "minified",
+            Skip::TooLarge => "too_large",
+        }
+    }
+}
+
+pub enum Input {
+    Bytes(Vec<u8>),
+    Skipped(Skip),
+}
+
+/// Lockfiles hold nothing but names, versions and integrity hashes, which
+/// look like secrets to an entropy check.
+const LOCKFILES: &[&str] = &[
+    "package-lock.json",
+    "npm-shrinkwrap.json",
+    "yarn.lock",
+    "pnpm-lock.yaml",
+    "bun.lock",
+    "poetry.lock",
+    "Pipfile.lock",
+    "pdm.lock",
+    "uv.lock",
+    "conda-lock.yml",
+    "Cargo.lock",
+    "composer.lock",
+    "Gemfile.lock",
+    "go.sum",
+    "packages.lock.json",
+    "flake.lock",
+    "mix.lock",
+    "pubspec.lock",
+    "Podfile.lock",
+    "gradle.lockfile",
+];
+
+/// Reads a file to scan, unless its name, size or content says to skip it.
+pub fn read(path: &Path) -> Result<Input, String> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
+    if LOCKFILES.contains(&name.as_ref()) {
+        return Ok(Input::Skipped(Skip::Lockfile));
+    }
+    if [".min.js", ".min.mjs", ".min.css", ".js.map", ".css.map"]
+        .iter()
+        .any(|ext| name.ends_with(ext))
+    {
+        return Ok(Input::Skipped(Skip::Minified));
+    }
+    let mut file = std::fs::File::open(path).map_err(|e| io_message(&e))?;
+    let len = file.metadata().map_err(|e| io_message(&e))?.len();
+    if len > MAX_SCAN_BYTES {
+        return Ok(Input::Skipped(Skip::TooLarge));
+    }
+    let mut bytes = Vec::with_capacity(len as usize + 1);
+    // The file may have grown since: never read past the limit.
+    (&mut file)
+        .take(MAX_SCAN_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| io_message(&e))?;
+    if bytes.len() as u64 > MAX_SCAN_BYTES {
+        return Ok(Input::Skipped(Skip::TooLarge));
+    }
+    if is_binary(&bytes) {
+        return Ok(Input::Skipped(Skip::Binary));
+    }
+    if is_minified(&name, &bytes) {
+        return Ok(Input::Skipped(Skip::Minified));
+    }
+    Ok(Input::Bytes(bytes))
+}
+
+/// Git's test: a NUL byte in the first 8,000 bytes.
+fn is_binary(bytes: &[u8]) -> bool {
+    memchr::memchr(0, &bytes[..bytes.len().min(8000)]).is_some()
+}
+
+/// A bundle written without line breaks: JavaScript or CSS whose lines
+/// average over 1,000 bytes.
+fn is_minified(name: &str, bytes: &[u8]) -> bool {
+    let code = [".js", ".mjs", ".cjs", ".css"]
+        .iter()
+        .any(|ext| name.ends_with(ext));
+    if !code || bytes.len() < 4096 {
+        return false;
+    }
+    let head = &bytes[..bytes.len().min(1 << 16)];
+    let lines = memchr::memchr_iter(b'\n', head).count() + 1;
+    head.len() / lines > 1000
+}
