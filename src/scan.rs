@@ -60,7 +60,7 @@ pub fn scan_bytes(
             }
             let lines = lines.get_or_insert_with(|| Lines::new(bytes));
             let (line, column) = lines.position(segment.file_offset(m.start));
-            let (end_line, end_column) = lines.position(segment.file_offset(m.end));
+            let (end_line, end_column) = lines.position(segment.file_end(m.end));
             let redacted = redact(&segment.text[m.start..m.end]);
             let n = occurrences
                 .entry((rule.id.clone(), redacted.clone()))

@@ -49,6 +49,16 @@ impl<'a> Segment<'a> {
         f + pos.saturating_sub(t)
     }
 
+    /// The file offset just past the text's bytes before `end`: where a
+    /// match ending at `end` ends in the file, even when removed bytes
+    /// (a colour code) follow it.
+    pub fn file_end(&self, end: usize) -> usize {
+        match end {
+            0 => self.file_offset(0),
+            _ => self.file_offset(end - 1) + 1,
+        }
+    }
+
     /// Removes terminal escape sequences (colour codes in tracebacks and
     /// logs split tokens from their neighbours only by bytes no one sees).
     fn without_ansi(self) -> Segment<'a> {
