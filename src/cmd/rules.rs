@@ -9,7 +9,7 @@ use crate::io_message;
 
 /// The built-in rules plus those in `files`, or an error naming the file.
 pub fn load(files: &[PathBuf]) -> Result<Vec<Rule>, String> {
-    let mut rules = detect::builtin_rules().map_err(|e| e.to_string())?;
+    let mut rules = detect::builtin_rules_with_examples().map_err(|e| e.to_string())?;
     for path in files {
         let text = std::fs::read_to_string(path)
             .map_err(|e| format!("{}: {}", path.display(), io_message(&e)))?;

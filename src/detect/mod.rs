@@ -27,8 +27,9 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ("generic.toml", include_str!("rules/generic.toml")),
 ];
 
-/// The built-in rules, in file order; ids are unique across files.
-pub fn builtin_rules() -> Result<Vec<Rule>, RuleError> {
+/// The built-in rules with their examples, in file order, as
+/// `nbscrub rules --test` checks them.
+pub fn builtin_rules_with_examples() -> Result<Vec<Rule>, RuleError> {
     let mut all: Vec<Rule> = Vec::new();
     for (name, text) in BUILTIN {
         let rules = parse_rules(&format!("built-in {name}"), text)?;
@@ -36,6 +37,51 @@ pub fn builtin_rules() -> Result<Vec<Rule>, RuleError> {
     }
     check_unique(&all, "built-in rules")?;
     Ok(all)
+}
+
+/// The built-in rules as a scan needs them: the same rules in the same
+/// order, without examples, from the JSON that `build.rs` made of the TOML.
+pub fn builtin_rules() -> Result<Vec<Rule>, RuleError> {
+    #[derive(serde::Deserialize)]
+    struct File {
+        #[serde(default)]
+        rules: Vec<Rule>,
+    }
+    let json = include_str!(concat!(env!("OUT_DIR"), "/rules.json"));
+    let mut files: std::collections::HashMap<String, File> =
+        serde_json::from_str(json).map_err(|e| RuleError::Toml {
+            source_name: "built-in rules".into(),
+            message: e.to_string(),
+        })?;
+    let mut all = Vec::new();
+    for (name, _) in BUILTIN {
+        if let Some(file) = files.remove(*name) {
+            all.extend(file.rules);
+        }
+    }
+    Ok(all)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The fast path must see exactly the rules the TOML holds, and every
+    /// rule file must be listed in `BUILTIN`.
+    #[test]
+    fn compiled_rules_match_the_toml() {
+        let fast: Vec<String> = builtin_rules().unwrap().into_iter().map(|r| r.id).collect();
+        let full: Vec<String> = builtin_rules_with_examples()
+            .unwrap()
+            .into_iter()
+            .map(|r| r.id)
+            .collect();
+        assert_eq!(fast, full);
+        let on_disk = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/src/detect/rules"))
+            .unwrap()
+            .count();
+        assert_eq!(on_disk, BUILTIN.len());
+    }
 }
 
 pub fn check_unique(rules: &[Rule], source_name: &str) -> Result<(), RuleError> {

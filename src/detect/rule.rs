@@ -94,9 +94,12 @@ pub struct Rule {
     /// kilobytes, most tokens a line.
     #[serde(default)]
     pub window: Option<usize>,
-    /// Texts in which this rule must find something.
+    /// Texts in which this rule must find something (required in a rules
+    /// file; a scan loads rules without them).
+    #[serde(default)]
     pub examples: Vec<String>,
     /// Texts in which this rule must find nothing.
+    #[serde(default)]
     pub negatives: Vec<String>,
 }
 

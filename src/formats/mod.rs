@@ -266,7 +266,7 @@ mod tests {
         let file = b"x \x1b[38;5;124mghp_TOKEN\x1b[39m y";
         let seg = Segment::whole(file);
         assert_eq!(&seg.text[..], b"x ghp_TOKEN y");
-        assert_eq!(seg.file_offset(2), 14);
+        assert_eq!(seg.file_offset(2), 13);
         assert_eq!(seg.file_offset(12), file.len() - 1);
     }
 
