@@ -62,6 +62,20 @@ pub fn builtin_rules() -> Result<Vec<Rule>, RuleError> {
     Ok(all)
 }
 
+pub fn check_unique(rules: &[Rule], source_name: &str) -> Result<(), RuleError> {
+    let mut ids = std::collections::HashSet::new();
+    for r in rules {
+        if !ids.insert(r.id.as_str()) {
+            return Err(RuleError::Invalid {
+                source_name: source_name.to_owned(),
+                id: r.id.clone(),
+                message: "the id is used by another rule".into(),
+            });
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -82,18 +96,4 @@ mod tests {
             .count();
         assert_eq!(on_disk, BUILTIN.len());
     }
-}
-
-pub fn check_unique(rules: &[Rule], source_name: &str) -> Result<(), RuleError> {
-    let mut ids = std::collections::HashSet::new();
-    for r in rules {
-        if !ids.insert(r.id.as_str()) {
-            return Err(RuleError::Invalid {
-                source_name: source_name.to_owned(),
-                id: r.id.clone(),
-                message: "the id is used by another rule".into(),
-            });
-        }
-    }
-    Ok(())
 }
