@@ -69,6 +69,13 @@ const DOCUMENTED_EXAMPLES: &[&[u8]] = &[
     b"pk_test_TYooMQauvdEDq54NiTphI7jx",
     // jwt.io's default token signature.
     b"SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c",
+    // Azurite's (the Azure storage emulator's) well-known account key.
+    b"Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==",
+    // RFC 6749's sample access and refresh tokens.
+    b"2YotnFZFEjr1zCsicMWpAA",
+    b"tGzv3JOkF0XG5Qx2TlKWIA",
+    // The Cargo book's sample registry token.
+    b"854DvwSlUwEHtIo3kWy6x7UCPKHfzCmy",
 ];
 
 /// Template syntax and references to where the real value lives:
