@@ -83,7 +83,10 @@ pub struct Rule {
     /// near every match: the regex runs only where a keyword is.
     pub keywords: Vec<String>,
     /// The value reported is the group named `secret`, else group 1, else
-    /// the whole match.
+    /// the whole match. Regexes run in ASCII mode on bytes: `\w`, `\b`, `\s`
+    /// and `(?i)` know ASCII only, and `.` matches any byte. That compiles
+    /// ten times faster and searches faster; `(?u)` turns Unicode back on
+    /// for a group that needs it.
     pub regex: String,
     #[serde(default)]
     pub validators: Vec<Validator>,
