@@ -148,15 +148,23 @@ fn skips_and_problems_are_counted_and_named() {
                 "notes/latin1.txt".to_owned(),
                 "aws-access-key-id".to_owned()
             ),
+            // Lockfiles and bundles are scanned: a key in them is a leak.
+            (
+                "package-lock.json".to_owned(),
+                "aws-access-key-id".to_owned()
+            ),
+            (
+                "static/app.min.js".to_owned(),
+                "aws-access-key-id".to_owned()
+            ),
         ]
     );
     let stats = &report["stats"];
-    // .env, .gitignore, broken.ipynb, clean.py, latin1.txt
-    assert_eq!(stats["files"], 5, "{stats}");
-    assert_eq!(stats["skipped"], 4);
+    // .env, .gitignore, broken.ipynb, clean.py, latin1.txt,
+    // package-lock.json, app.min.js
+    assert_eq!(stats["files"], 7, "{stats}");
+    assert_eq!(stats["skipped"], 2);
     assert_eq!(stats["skipped_by"]["binary"], 1);
-    assert_eq!(stats["skipped_by"]["lockfile"], 1);
-    assert_eq!(stats["skipped_by"]["minified"], 1);
     assert_eq!(stats["skipped_by"]["too_large"], 1);
     assert!(
         err.contains("nbscrub: warning: huge.csv: larger than 256 MiB; not scanned"),

@@ -82,8 +82,6 @@ pub fn run(args: &ScanArgs) -> Exit {
                 let by = &mut report.stats.skipped_by;
                 match why {
                     Skip::Binary => by.binary += 1,
-                    Skip::Lockfile => by.lockfile += 1,
-                    Skip::Minified => by.minified += 1,
                     Skip::TooLarge => {
                         by.too_large += 1;
                         report.warnings.push(Problem {

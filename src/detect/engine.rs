@@ -165,9 +165,12 @@ impl Engine {
         let rule = &self.rules[r].rule;
         let window = &text[start..end];
         for caps in regex.captures_iter(window) {
+            // The group named `secret`, else the first group that took
+            // part (alternatives may each capture the value their own way),
+            // else the whole match.
             let m = caps
                 .name("secret")
-                .or_else(|| caps.get(1))
+                .or_else(|| (1..caps.len()).find_map(|i| caps.get(i)))
                 .or_else(|| caps.get(0))
                 .expect("group 0 always matches");
             if m.is_empty() || !validate::accept(rule, m.as_bytes()) {

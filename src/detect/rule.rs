@@ -82,8 +82,8 @@ pub struct Rule {
     /// Literals (matched ignoring ASCII case) one of which occurs in or
     /// near every match: the regex runs only where a keyword is.
     pub keywords: Vec<String>,
-    /// The value reported is the group named `secret`, else group 1, else
-    /// the whole match. Regexes run in ASCII mode on bytes: `\w`, `\b`, `\s`
+    /// The value reported is the group named `secret`, else the first group
+    /// that took part in the match, else the whole match. Regexes run in ASCII mode on bytes: `\w`, `\b`, `\s`
     /// and `(?i)` know ASCII only, and `.` matches any byte. That compiles
     /// ten times faster and searches faster; `(?u)` turns Unicode back on
     /// for a group that needs it.

@@ -157,11 +157,12 @@ impl Builder {
         self.text.extend_from_slice(&raw[pos..]);
     }
 
-    /// Appends a byte that is not in the file (a line break between list
-    /// elements), mapped to `file_offset`.
-    pub fn push_separator(&mut self, byte: u8, file_offset: usize) {
+    /// Appends bytes that stand for something in the file but are not
+    /// written there as they are (a line break between list elements, the
+    /// `": "` between a key and its value), mapped to `file_offset`.
+    pub fn push_literal(&mut self, bytes: &[u8], file_offset: usize) {
         self.map.push((self.text.len(), file_offset));
-        self.text.push(byte);
+        self.text.extend_from_slice(bytes);
     }
 
     pub fn ends_with_newline(&self) -> bool {

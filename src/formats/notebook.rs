@@ -135,7 +135,7 @@ fn walk(node: &mut Node<'_>, at: &Location, out: &mut Vec<Segment<'static>>) {
             let mut b = Builder::default();
             for item in items.iter() {
                 if !b.ends_with_newline() {
-                    b.push_separator(b'\n', item.start);
+                    b.push_literal(b"\n", item.start);
                 }
                 if let Value::String(s) = &item.value {
                     push(&mut b, s, item.start);
@@ -150,7 +150,32 @@ fn walk(node: &mut Node<'_>, at: &Location, out: &mut Vec<Segment<'static>>) {
         }
         Value::Object(members) => {
             for m in members {
-                walk(&mut m.node, at, out);
+                match (&m.key, &m.node.value) {
+                    // `"key": "value"` keeps the key beside its value, as
+                    // rules expect (`"aws_secret_access_key": "…"` in
+                    // metadata or an application/json output).
+                    (
+                        Str::Raw { text: key, .. },
+                        Value::String(
+                            value @ Str::Raw {
+                                text: raw_value, ..
+                            },
+                        ),
+                    ) => {
+                        // Both slices borrow the document: the key's offset
+                        // is the value's, less the distance between them.
+                        let gap = (raw_value.as_ptr() as usize).wrapping_sub(key.as_ptr() as usize);
+                        let key_at = (m.node.start + 1).saturating_sub(gap);
+                        let mut b = Builder::default();
+                        b.push_literal(b"\"", key_at.saturating_sub(1));
+                        b.push_json_str(key.as_bytes(), key_at);
+                        b.push_literal(b"\": \"", m.node.start);
+                        push(&mut b, value, m.node.start);
+                        b.push_literal(b"\"", m.node.end.saturating_sub(1));
+                        out.push(b.finish(at.clone()));
+                    }
+                    _ => walk(&mut m.node, at, out),
+                }
             }
         }
         _ => {}

@@ -55,8 +55,6 @@ pub fn all_files(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<WalkError>) {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Skip {
     Binary,
-    Lockfile,
-    Minified,
     TooLarge,
 }
 
@@ -64,8 +62,6 @@ impl Skip {
     pub fn as_str(self) -> &'static str {
         match self {
             Skip::Binary => "binary",
-            Skip::Lockfile => "lockfile",
-            Skip::Minified => "minified",
             Skip::TooLarge => "too_large",
         }
     }
@@ -76,46 +72,12 @@ pub enum Input {
     Skipped(Skip),
 }
 
-/// Lockfiles hold nothing but names, versions and integrity hashes, which
-/// look like secrets to an entropy check.
-const LOCKFILES: &[&str] = &[
-    "package-lock.json",
-    "npm-shrinkwrap.json",
-    "yarn.lock",
-    "pnpm-lock.yaml",
-    "bun.lock",
-    "poetry.lock",
-    "Pipfile.lock",
-    "pdm.lock",
-    "uv.lock",
-    "conda-lock.yml",
-    "Cargo.lock",
-    "composer.lock",
-    "Gemfile.lock",
-    "go.sum",
-    "packages.lock.json",
-    "flake.lock",
-    "mix.lock",
-    "pubspec.lock",
-    "Podfile.lock",
-    "gradle.lockfile",
-];
-
-/// Reads a file to scan, unless its name, size or content says to skip it.
+/// Reads a file to scan, unless its size or content says to skip it.
+/// Lockfiles and minified bundles are scanned like any file: a registry
+/// password in a `resolved` URL or a key built into a bundle is a real leak,
+/// and the rules (bounded tokens, no bare entropy) keep their integrity
+/// hashes and identifier soup from raising false alarms.
 pub fn read(path: &Path) -> Result<Input, String> {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy())
-        .unwrap_or_default();
-    if LOCKFILES.contains(&name.as_ref()) {
-        return Ok(Input::Skipped(Skip::Lockfile));
-    }
-    if [".min.js", ".min.mjs", ".min.css", ".js.map", ".css.map"]
-        .iter()
-        .any(|ext| name.ends_with(ext))
-    {
-        return Ok(Input::Skipped(Skip::Minified));
-    }
     let mut file = std::fs::File::open(path).map_err(|e| io_message(&e))?;
     let len = file.metadata().map_err(|e| io_message(&e))?.len();
     if len > MAX_SCAN_BYTES {
@@ -133,27 +95,10 @@ pub fn read(path: &Path) -> Result<Input, String> {
     if is_binary(&bytes) {
         return Ok(Input::Skipped(Skip::Binary));
     }
-    if is_minified(&name, &bytes) {
-        return Ok(Input::Skipped(Skip::Minified));
-    }
     Ok(Input::Bytes(bytes))
 }
 
 /// Git's test: a NUL byte in the first 8,000 bytes.
 fn is_binary(bytes: &[u8]) -> bool {
     memchr::memchr(0, &bytes[..bytes.len().min(8000)]).is_some()
-}
-
-/// A bundle written without line breaks: JavaScript or CSS whose lines
-/// average over 1,000 bytes.
-fn is_minified(name: &str, bytes: &[u8]) -> bool {
-    let code = [".js", ".mjs", ".cjs", ".css"]
-        .iter()
-        .any(|ext| name.ends_with(ext));
-    if !code || bytes.len() < 4096 {
-        return false;
-    }
-    let head = &bytes[..bytes.len().min(1 << 16)];
-    let lines = memchr::memchr_iter(b'\n', head).count() + 1;
-    head.len() / lines > 1000
 }

@@ -37,8 +37,6 @@ pub struct Problem {
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct SkippedBy {
     pub binary: usize,
-    pub lockfile: usize,
-    pub minified: usize,
     pub too_large: usize,
 }
 
@@ -137,16 +135,11 @@ pub fn summary(report: &Report) -> String {
     );
     if s.skipped > 0 {
         let by = &s.skipped_by;
-        let parts: Vec<String> = [
-            (by.binary, "binary"),
-            (by.lockfile, "lockfile"),
-            (by.minified, "minified"),
-            (by.too_large, "too large"),
-        ]
-        .iter()
-        .filter(|(n, _)| *n > 0)
-        .map(|(n, what)| format!("{n} {what}"))
-        .collect();
+        let parts: Vec<String> = [(by.binary, "binary"), (by.too_large, "too large")]
+            .iter()
+            .filter(|(n, _)| *n > 0)
+            .map(|(n, what)| format!("{n} {what}"))
+            .collect();
         text.push_str(&format!("; skipped {} ({})", s.skipped, parts.join(", ")));
     }
     if !report.errors.is_empty() {
