@@ -6,7 +6,7 @@ use super::rule::{Category, Rule, Validator};
 
 /// Whether `value`, matched by `rule`, should be reported.
 pub fn accept(rule: &Rule, value: &[u8]) -> bool {
-    if rule.category == Category::Secret && is_placeholder(value) {
+    if rule.category == Category::Secret && (is_placeholder(value) || is_timestamp(value)) {
         return false;
     }
     if let Some(min) = rule.min_entropy
@@ -59,6 +59,13 @@ const PLACEHOLDER_WORDS: &[&str] = &[
     "0123456789",
     "abcdefghij",
     "qwerty",
+    // A password that spells out the word is a sample in documentation.
+    "password",
+    "passwd",
+    // Counting sequences (`a1b2c3d4`, `abcd1234`).
+    "a1b2c3",
+    "abcd1234",
+    "12345678",
 ];
 
 /// Documented sample values that contain none of the words above.
@@ -120,6 +127,17 @@ pub fn is_placeholder(value: &[u8]) -> bool {
         }
     }
     value.len() >= 8 && distinct <= 3
+}
+
+/// `2016-09-08T21:47:36Z` and the like: a field such as `PasswordLastUsed`
+/// holds a date, not a password.
+fn is_timestamp(value: &[u8]) -> bool {
+    value.len() >= 10
+        && value[..4].iter().all(u8::is_ascii_digit)
+        && value[4] == b'-'
+        && value[5..7].iter().all(u8::is_ascii_digit)
+        && value[7] == b'-'
+        && value[8..10].iter().all(u8::is_ascii_digit)
 }
 
 fn contains(hay: &[u8], needle: &[u8]) -> bool {
@@ -277,10 +295,14 @@ mod tests {
             "your_token_here",
             "$API_TOKEN",
             "aaaaaaaaaaaa",
+            "SomeKindOfPassword123!@#",
+            "a1b2c3d4567890ab",
         ] {
             assert!(is_placeholder(p.as_bytes()), "{p}");
         }
         assert!(!is_placeholder(b"Zq8rT2vLp9wX4mQ7"));
+        assert!(is_timestamp(b"2016-09-08T21:47:36Z"));
+        assert!(!is_timestamp(b"20160908T2147"));
     }
 
     #[test]

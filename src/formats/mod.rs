@@ -3,6 +3,7 @@
 //! byte offsets in the file as stored, and where in the file it came from.
 
 pub mod notebook;
+pub mod table;
 
 use std::borrow::Cow;
 
@@ -163,6 +164,15 @@ impl Builder {
     pub fn push_literal(&mut self, bytes: &[u8], file_offset: usize) {
         self.map.push((self.text.len(), file_offset));
         self.text.extend_from_slice(bytes);
+    }
+
+    /// Appends `segment.text[from..to]`, still mapped to the file.
+    pub fn push_mapped(&mut self, segment: &Segment<'_>, from: usize, to: usize) {
+        segment.copy_run(from, to, &mut self.text, &mut self.map);
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.text.is_empty()
     }
 
     pub fn ends_with_newline(&self) -> bool {

@@ -2,7 +2,7 @@
 //! one text) decoded, located by cell, output and MIME type. Base64 image
 //! payloads and attachments are not text and are left out.
 
-use super::{Builder, Location, Segment};
+use super::{Builder, Location, Segment, table};
 use crate::notebook::json::{self, Node, Str, SyntaxError, Value};
 
 /// The segments of a notebook, or why its JSON cannot be read.
@@ -96,11 +96,20 @@ fn one_output(output: &mut Node<'_>, at: &Location, out: &mut Vec<Segment<'stati
                         if is_binary_mime(&mime) {
                             continue;
                         }
+                        let html = mime == "text/html";
                         let loc = Location {
                             mime: Some(mime.into_owned()),
                             ..at.clone()
                         };
+                        let first = out.len();
                         walk(&mut entry.node, &loc, out);
+                        if html {
+                            let tables: Vec<_> = out[first..]
+                                .iter()
+                                .flat_map(table::column_segments)
+                                .collect();
+                            out.extend(tables);
+                        }
                     }
                 }
                 None => walk(&mut f.node, at, out),
