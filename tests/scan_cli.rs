@@ -322,3 +322,104 @@ negatives = ["acme_short"]
     assert!(stderr(&out).contains("bad.toml"), "{}", stderr(&out));
     assert!(stderr(&out).contains("nope"), "{}", stderr(&out));
 }
+
+/// A value far from its name: under a dataframe column called `api_key`
+/// (the name is in `<thead>`, many lines up), and as the value of a JSON
+/// output's `wandb_api_key` member.
+#[test]
+fn dataframe_columns_and_json_outputs_give_a_value_its_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = "Zq8rT2vLp9wX4mQ7hB3n";
+    let wandb = "c25f0e1a9b8d7c6f5e4d3c2b1a0f9e8d7c6b5a41";
+    let nb = format!(
+        r#"{{
+ "cells": [
+  {{
+   "cell_type": "code",
+   "execution_count": 1,
+   "metadata": {{}},
+   "outputs": [
+    {{
+     "data": {{
+      "text/html": [
+       "<table border=\"1\" class=\"dataframe\">\n",
+       "  <thead>\n",
+       "    <tr style=\"text-align: right;\">\n",
+       "      <th></th>\n",
+       "      <th>user</th>\n",
+       "      <th>api_key</th>\n",
+       "    </tr>\n",
+       "  </thead>\n",
+       "  <tbody>\n",
+       "    <tr>\n",
+       "      <th>0</th>\n",
+       "      <td>alice</td>\n",
+       "      <td>{key}</td>\n",
+       "    </tr>\n",
+       "  </tbody>\n",
+       "</table>"
+      ]
+     }},
+     "execution_count": 1,
+     "metadata": {{}},
+     "output_type": "execute_result"
+    }},
+    {{
+     "data": {{
+      "application/json": {{
+       "project": "churn",
+       "wandb_api_key": "{wandb}"
+      }}
+     }},
+     "metadata": {{}},
+     "output_type": "display_data"
+    }}
+   ],
+   "source": []
+  }}
+ ],
+ "metadata": {{}},
+ "nbformat": 4,
+ "nbformat_minor": 4
+}}
+"#
+    );
+    write(dir.path(), "df.ipynb", &nb);
+    let (code, report, err) = scan_json(dir.path());
+    assert_eq!(code, 1, "{err}");
+    let got: Vec<(u64, u64, String, u64, String)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["line"].as_u64().unwrap(),
+                f["column"].as_u64().unwrap(),
+                f["rule"].as_str().unwrap().to_owned(),
+                f["output"].as_u64().unwrap(),
+                f["mime"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (
+                23,
+                19,
+                "generic-api-key".to_owned(),
+                0,
+                "text/html".to_owned()
+            ),
+            (
+                37,
+                26,
+                "wandb-api-key".to_owned(),
+                1,
+                "application/json".to_owned()
+            ),
+        ]
+    );
+    assert_eq!(nb.lines().nth(22).unwrap().find(key), Some(18));
+    assert_eq!(nb.lines().nth(36).unwrap().find(wandb), Some(25));
+}
