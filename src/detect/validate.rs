@@ -81,6 +81,8 @@ const DOCUMENTED_EXAMPLES: &[&[u8]] = &[
     // RFC 6749's sample access and refresh tokens.
     b"2YotnFZFEjr1zCsicMWpAA",
     b"tGzv3JOkF0XG5Qx2TlKWIA",
+    // PagerDuty's documented integration key.
+    b"y_NbAkKc66ryYTWUXYEu",
     // The Cargo book's sample registry token.
     b"854DvwSlUwEHtIo3kWy6x7UCPKHfzCmy",
 ];
