@@ -188,15 +188,7 @@ fn an_unreadable_file_is_an_error_and_the_rest_is_scanned() {
     let open = write(d, "open.txt", format!("id = {AWS_ID}\n"));
     fs::set_permissions(&open, fs::Permissions::from_mode(0o644)).unwrap();
 
-    let bin = assert_cmd::cargo::cargo_bin("nbscrub");
-    let mut cmd = if unsafe { libc::geteuid() } == 0 {
-        let mut c = std::process::Command::new("setpriv");
-        c.args(["--reuid=65534", "--regid=65534", "--clear-groups"])
-            .arg(&bin);
-        c
-    } else {
-        std::process::Command::new(&bin)
-    };
+    let mut cmd = common::unprivileged();
     let out = cmd
         .current_dir(d)
         .args(["scan", "locked.txt", "open.txt", "missing.txt"])

@@ -267,15 +267,7 @@ fn unreadable_and_unwritable_files_are_reported() {
     fs::set_permissions(&in_ro, fs::Permissions::from_mode(0o666)).unwrap();
     fs::set_permissions(&readonly_dir, fs::Permissions::from_mode(0o555)).unwrap();
 
-    let bin = assert_cmd::cargo::cargo_bin("nbscrub");
-    let mut cmd = if unsafe { libc::geteuid() } == 0 {
-        let mut c = std::process::Command::new("setpriv");
-        c.args(["--reuid=65534", "--regid=65534", "--clear-groups"])
-            .arg(&bin);
-        c
-    } else {
-        std::process::Command::new(&bin)
-    };
+    let mut cmd = common::unprivileged();
     let out = cmd
         .arg("strip")
         .arg(&unreadable)

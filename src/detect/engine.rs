@@ -16,9 +16,8 @@ use super::validate;
 /// the rule says otherwise.
 const BEFORE: usize = 256;
 const AFTER: usize = 512;
-/// How far a window may be widened to reach a line boundary, so a regex
-/// never starts in the middle of a token.
-const LINE_SLACK: usize = 4096;
+/// How far a window's end may move to reach the end of the token it cuts.
+const TOKEN_SLACK: usize = 4096;
 
 /// A value a rule found, as a byte range of the scanned text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -148,38 +147,44 @@ impl Engine {
                 end = end.max(windows[i].2);
                 i += 1;
             }
-            self.run_rule(
-                rule,
-                text,
-                line_start(text, start),
-                line_end(text, end),
-                out,
-            );
+            self.run_rule(rule, text, start, token_end(text, end), out);
         }
         let found = out.split_off(first);
         out.extend(self.resolve_overlaps(found));
     }
 
+    /// Runs rule `r` on `text[start..end]`. The text before `start` stays
+    /// visible to the regex, so `^`, `\b` and `[^A-Za-z0-9]` judge the first
+    /// byte by its real neighbour and no match begins inside a token.
     fn run_rule(&self, r: usize, text: &[u8], start: usize, end: usize, out: &mut Vec<Match>) {
         let Ok(regex) = self.regex(r) else { return };
         let rule = &self.rules[r].rule;
-        let window = &text[start..end];
-        for caps in regex.captures_iter(window) {
+        let haystack = &text[..end];
+        let mut at = start;
+        while at <= end {
+            let Some(caps) = regex.captures_at(haystack, at) else {
+                break;
+            };
+            let whole = caps.get(0).expect("group 0 always matches");
+            at = if whole.is_empty() {
+                whole.end() + 1
+            } else {
+                whole.end()
+            };
             // The group named `secret`, else the first group that took
             // part (alternatives may each capture the value their own way),
             // else the whole match.
             let m = caps
                 .name("secret")
                 .or_else(|| (1..caps.len()).find_map(|i| caps.get(i)))
-                .or_else(|| caps.get(0))
-                .expect("group 0 always matches");
+                .unwrap_or(whole);
             if m.is_empty() || !validate::accept(rule, m.as_bytes()) {
                 continue;
             }
             out.push(Match {
                 rule: r,
-                start: start + m.start(),
-                end: start + m.end(),
+                start: m.start(),
+                end: m.end(),
             });
         }
     }
@@ -270,18 +275,13 @@ fn keyword_automaton(
         .build(patterns)
 }
 
-fn line_start(text: &[u8], pos: usize) -> usize {
-    let floor = pos.saturating_sub(LINE_SLACK);
-    match memchr::memrchr(b'\n', &text[floor..pos]) {
-        Some(i) => floor + i + 1,
-        None => floor,
-    }
-}
-
-fn line_end(text: &[u8], pos: usize) -> usize {
-    let ceil = (pos + LINE_SLACK).min(text.len());
-    match memchr::memchr(b'\n', &text[pos..ceil]) {
-        Some(i) => pos + i,
-        None => ceil,
-    }
+/// Moves a window's end forward to where the token it cuts ends (a space,
+/// quote, bracket or line break), so a value is never cut short; at most
+/// [`TOKEN_SLACK`] bytes.
+fn token_end(text: &[u8], pos: usize) -> usize {
+    let ceil = (pos + TOKEN_SLACK).min(text.len());
+    text[pos..ceil]
+        .iter()
+        .position(|b| b" \t\r\n\"'`<>()[]{},;".contains(b))
+        .map_or(ceil, |i| pos + i)
 }

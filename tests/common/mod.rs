@@ -10,6 +10,20 @@ pub fn nbscrub() -> Command {
     Command::cargo_bin("nbscrub").expect("the nbscrub binary is built")
 }
 
+/// The binary as a user the kernel checks permissions for: tests run as
+/// root drop to `nobody` with setpriv, so an unreadable file is unreadable.
+pub fn unprivileged() -> std::process::Command {
+    let bin = assert_cmd::cargo::cargo_bin("nbscrub");
+    if unsafe { libc::geteuid() } == 0 {
+        let mut c = std::process::Command::new("setpriv");
+        c.args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+            .arg(&bin);
+        c
+    } else {
+        std::process::Command::new(&bin)
+    }
+}
+
 pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
