@@ -69,18 +69,9 @@ REPORT="$T/bench-scan.md"
 mkdir -p "$T" "$TOOLS/bin" "$OUT"
 cd "$ROOT"
 
-log() { printf '[scan-bench %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
-SCRIPT_T0=$SECONDS
-LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
-
-now_us() {
-  if [[ -n ${EPOCHREALTIME:-} ]]; then
-    local t=${EPOCHREALTIME/[.,]/}
-    echo "$((10#$t))"
-  else
-    echo $(( $(date +%s%N) / 1000 ))
-  fi
-}
+BENCH_NAME=scan-bench
+# shellcheck source=benches/common.sh
+source "$ROOT/benches/common.sh"
 
 # Notes for the report, one per line (what was installed how, what failed).
 NOTES="$OUT/notes.txt"

@@ -64,19 +64,9 @@ DIFFS="$T/bench-strip-diffs.txt"
 mkdir -p "$T"
 cd "$ROOT"
 
-log() { printf '[bench %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
-SCRIPT_T0=$SECONDS
-LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
-
-# Wall clock in microseconds. bash >= 5 has $EPOCHREALTIME (no fork).
-now_us() {
-  if [[ -n ${EPOCHREALTIME:-} ]]; then
-    local t=${EPOCHREALTIME/[.,]/}
-    echo "$((10#$t))"
-  else
-    echo $(( $(date +%s%N) / 1000 ))
-  fi
-}
+BENCH_NAME=bench
+# shellcheck source=benches/common.sh
+source "$ROOT/benches/common.sh"
 
 # The timed copies (up to a few GB, possibly in RAM) go away however we exit.
 cleanup() { local w; for w in "${WORKS[@]}"; do rm -rf "$w"; done; }
