@@ -68,6 +68,9 @@ pub enum Validator {
     NotHash,
     /// Holds at least one letter and one digit: rules out words and numbers.
     LettersAndDigits,
+    /// Base64 of `user:password` (HTTP Basic auth, Docker's `auth`), with
+    /// both parts printable and non-empty.
+    Base64Credentials,
 }
 
 /// One rule as written in a rules file.

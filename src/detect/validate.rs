@@ -18,6 +18,7 @@ pub fn accept(rule: &Rule, value: &[u8]) -> bool {
         Validator::Base62Crc32 => base62_crc32(value),
         Validator::Jwt => jwt(value),
         Validator::NotHash => !is_hash(value),
+        Validator::Base64Credentials => base64_credentials(value),
         Validator::LettersAndDigits => {
             value.iter().any(u8::is_ascii_alphabetic) && value.iter().any(u8::is_ascii_digit)
         }
@@ -234,6 +235,22 @@ fn jwt(token: &[u8]) -> bool {
     header.first() == Some(&b'{') && contains(&header, b"\"alg\"") && payload_ok
 }
 
+fn base64_credentials(value: &[u8]) -> bool {
+    let Some(decoded) = base64url(value) else {
+        return false;
+    };
+    let printable = decoded.iter().all(|b| (0x20..0x7f).contains(b));
+    match decoded.iter().position(|&b| b == b':') {
+        Some(colon) => {
+            printable
+                && colon > 0
+                && colon + 1 < decoded.len()
+                && !is_placeholder(&decoded[colon + 1..])
+        }
+        None => false,
+    }
+}
+
 /// Decodes unpadded base64url (padding and the standard alphabet's `+/`
 /// are accepted too).
 pub fn base64url(text: &[u8]) -> Option<Vec<u8>> {
@@ -305,6 +322,14 @@ mod tests {
         assert!(!is_placeholder(b"Zq8rT2vLp9wX4mQ7"));
         assert!(is_timestamp(b"2016-09-08T21:47:36Z"));
         assert!(!is_timestamp(b"20160908T2147"));
+    }
+
+    #[test]
+    fn basic_credentials() {
+        assert!(base64_credentials(b"YWxpY2U6WnE4clQydkxwOXdYNG0="));
+        assert!(!base64_credentials(b"YWxpY2U6")); // "alice:"
+        assert!(!base64_credentials(b"dXNlcjpwYXNzd29yZA==")); // "user:password"
+        assert!(!base64_credentials(b"aGVsbG8gd29ybGQ=")); // no colon
     }
 
     #[test]
