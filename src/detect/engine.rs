@@ -1,6 +1,6 @@
 //! The scanning engine: one Aho-Corasick pass over a text finds every
 //! keyword; only the rules whose keywords occur run their regex, and only on
-//! the lines around each keyword. The work per byte does not grow with the
+//! the bytes around each keyword. The work per byte does not grow with the
 //! number of rules.
 
 use std::sync::OnceLock;
