@@ -282,6 +282,17 @@ fn token_end(text: &[u8], pos: usize) -> usize {
     let ceil = (pos + TOKEN_SLACK).min(text.len());
     text[pos..ceil]
         .iter()
-        .position(|b| b" \t\r\n\"'`<>()[]{},;".contains(b))
+        .position(|&b| ENDS_TOKEN[usize::from(b)])
         .map_or(ceil, |i| pos + i)
 }
+
+const ENDS_TOKEN: [bool; 256] = {
+    let mut table = [false; 256];
+    let ends = b" \t\r\n\"'`<>()[]{},;";
+    let mut i = 0;
+    while i < ends.len() {
+        table[ends[i] as usize] = true;
+        i += 1;
+    }
+    table
+};
