@@ -72,6 +72,27 @@ pub fn replace(
     Ok(target.parent().unwrap_or(Path::new(".")).to_path_buf())
 }
 
+/// Writes a new file (a report) whole or not at all: readers such as a CI
+/// upload step never see half of it. An existing file's mode is kept; a
+/// new one gets 0644.
+pub fn write(target: &Path, contents: &[u8]) -> Result<(), WriteError> {
+    let mode = fs::metadata(target).map_or(0o644, |m| m.mode() & 0o7777);
+    let (tmp_path, mut tmp) = create_temp(target)?;
+    let result = (|| -> io::Result<()> {
+        tmp.write_all(contents)?;
+        tmp.set_permissions(fs::Permissions::from_mode(mode))?;
+        tmp.sync_all()?;
+        fs::rename(&tmp_path, target)
+    })();
+    if let Err(e) = result {
+        let _ = fs::remove_file(&tmp_path);
+        return Err(e.into());
+    }
+    let dir = target.parent().filter(|d| !d.as_os_str().is_empty());
+    sync_dirs([dir.unwrap_or(Path::new(".")).to_path_buf()]);
+    Ok(())
+}
+
 /// Makes renames durable by syncing the directories that hold them. The
 /// file contents were synced before each rename, so a crash before this
 /// leaves either the old or the new notebook, never a mix.

@@ -245,6 +245,40 @@ fn exit_codes_and_report_formats() {
         (lines[1]["line"].clone(), lines[1]["column"].clone()),
         (2.into(), 10.into())
     );
+    // The report is written whole (temp file, rename): nothing else is
+    // left beside it, and it keeps the mode of the file it replaces.
+    fs::set_permissions(&report, fs::Permissions::from_mode(0o600)).unwrap();
+    let again = nbscrub()
+        .current_dir(d)
+        .args(["scan", "a.sh", "--format", "jsonl", "--output"])
+        .arg(&report)
+        .output()
+        .unwrap();
+    assert_eq!(again.status.code(), Some(1));
+    assert_eq!(fs::read_to_string(&report).unwrap(), text);
+    let mode = fs::metadata(&report).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    let names: Vec<String> = fs::read_dir(d)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names.len(), 3, "{names:?}"); // clean.md, a.sh, report.jsonl
+    let missing_dir = d.join("no/such/dir/report.json");
+    let out = nbscrub()
+        .current_dir(d)
+        .args(["scan", "a.sh", "--output"])
+        .arg(&missing_dir)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains(&format!(
+            "nbscrub: {}: no such file or directory",
+            missing_dir.display()
+        )),
+        "{}",
+        stderr(&out)
+    );
     // Same value twice: different fingerprints, both stable.
     assert_ne!(lines[0]["fingerprint"], lines[1]["fingerprint"]);
 

@@ -136,8 +136,9 @@ fn write_report(args: &ScanArgs, report: &Report) -> Result<(), String> {
     }
     .map_err(|e| e.to_string())?;
     match &args.output {
-        Some(path) => std::fs::write(path, &buf)
-            .map_err(|e| format!("{}: {}", path.display(), crate::io_message(&e))),
+        Some(path) => {
+            crate::atomic::write(path, &buf).map_err(|e| format!("{}: {e}", path.display()))
+        }
         None => {
             let mut out = std::io::stdout().lock();
             out.write_all(&buf).and_then(|()| out.flush()).or_else(|e| {
