@@ -82,6 +82,18 @@ fn cells(node: &mut Node<'_>, index: &mut usize, out: &mut Vec<Segment<'static>>
 
 fn one_output(output: &mut Node<'_>, at: &Location, out: &mut Vec<Segment<'static>>) {
     output.materialize();
+    let first = out.len();
+    one_output_fields(output, at, out);
+    // `print(df)` and a dataframe's text/plain: columns named in a header line.
+    let tables: Vec<_> = out[first..]
+        .iter()
+        .filter(|s| s.location.mime.as_deref() != Some("text/html"))
+        .filter_map(table::text_column_segments)
+        .collect();
+    out.extend(tables);
+}
+
+fn one_output_fields(output: &mut Node<'_>, at: &Location, out: &mut Vec<Segment<'static>>) {
     let Some(fields) = output.value.as_object_mut() else {
         walk(output, at, out);
         return;
