@@ -75,10 +75,18 @@ pub fn column_segments(html: &Segment<'_>) -> Vec<Segment<'static>> {
 /// truncated `...` column) are left out rather than guessed.
 pub fn text_column_segments(text_seg: &Segment<'_>) -> Option<Segment<'static>> {
     let text: &[u8] = &text_seg.text;
+    if memchr::memmem::find(text, b"\n ").is_none() && text.first() != Some(&b' ') {
+        return None;
+    }
     let lines: Vec<(usize, usize)> = line_spans(text);
     let mut b = Builder::default();
     let mut i = 0;
     while i + 1 < lines.len() {
+        // A printed dataframe's header starts with the index column's blank.
+        if text[lines[i].0] != b' ' {
+            i += 1;
+            continue;
+        }
         let header = words(text, lines[i]);
         let fits = |row: &[(usize, usize)]| row.len() == header.len() + 1 && !header.is_empty();
         let named = header.iter().all(|&(s, e)| {
@@ -86,7 +94,7 @@ pub fn text_column_segments(text_seg: &Segment<'_>) -> Option<Segment<'static>> 
                 .iter()
                 .all(|&b| b.is_ascii_alphanumeric() || b"_.-".contains(&b))
         });
-        if text[lines[i].0] != b' ' || !named || !fits(&words(text, lines[i + 1])) {
+        if !named || !fits(&words(text, lines[i + 1])) {
             i += 1;
             continue;
         }
