@@ -84,6 +84,11 @@ const DOCUMENTED_EXAMPLES: &[&[u8]] = &[
     b"tGzv3JOkF0XG5Qx2TlKWIA",
     // PagerDuty's documented integration key.
     b"y_NbAkKc66ryYTWUXYEu",
+    // PyJWT's README token, and RFC 6749's sample client credentials
+    // (`s6BhdRkqt3:gX1fBat3bV`), and RFC 5849's sample token.
+    b"4twFt5NiznN84AWoo1d7KO1T_yoc0Z6XOpOVswacPZg",
+    b"czZCaGRSa3F0MzpnWDFmQmF0M2JW",
+    b"ad180jjd733klru7",
     // The Cargo book's sample registry token.
     b"854DvwSlUwEHtIo3kWy6x7UCPKHfzCmy",
 ];
