@@ -117,6 +117,17 @@ pub fn is_placeholder(value: &[u8]) -> bool {
     if is_reference(value) || DOCUMENTED_EXAMPLES.iter().any(|e| contains(value, e)) {
         return true;
     }
+    // `bm90IG15IHJlYWwgcGFzc3dvcmQ=` is "not my real password": a padded
+    // base64 value that decodes to text is judged by that text.
+    if value.len() >= 8
+        && value.len() % 4 == 0
+        && value.ends_with(b"=")
+        && let Some(decoded) = base64url(value)
+        && decoded.iter().all(|b| (0x20..0x7f).contains(b))
+        && is_placeholder(&decoded)
+    {
+        return true;
+    }
     let lower = value.to_ascii_lowercase();
     if PLACEHOLDER_WORDS
         .iter()
@@ -321,6 +332,7 @@ mod tests {
             "aaaaaaaaaaaa",
             "SomeKindOfPassword123!@#",
             "a1b2c3d4567890ab",
+            "bm90IG15IHJlYWwgcGFzc3dvcmQ=",
         ] {
             assert!(is_placeholder(p.as_bytes()), "{p}");
         }
