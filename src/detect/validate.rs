@@ -120,7 +120,7 @@ pub fn is_placeholder(value: &[u8]) -> bool {
     // `bm90IG15IHJlYWwgcGFzc3dvcmQ=` is "not my real password": a padded
     // base64 value that decodes to text is judged by that text.
     if value.len() >= 8
-        && value.len() % 4 == 0
+        && value.len().is_multiple_of(4)
         && value.ends_with(b"=")
         && let Some(decoded) = base64url(value)
         && decoded.iter().all(|b| (0x20..0x7f).contains(b))
