@@ -35,6 +35,28 @@ pub enum Command {
 
     /// List the rules; `--test` checks every rule's examples and negatives.
     Rules(RulesArgs),
+
+    /// What git hooks run (installed by `nbscrub install`).
+    #[command(subcommand)]
+    Hook(HookCommand),
+
+    /// Install the pre-commit hook in this repository (respecting
+    /// core.hooksPath); an existing hook is kept and runs after nbscrub's.
+    Install,
+
+    /// Remove the pre-commit hook and put back the hook it chained.
+    Uninstall,
+
+    /// Say whether the pre-commit hook is installed.
+    Status,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum HookCommand {
+    /// Strip the staged notebooks (in the index, and in the work tree where
+    /// the file is what was staged) and scan everything staged: exit 1 on a
+    /// finding, which stops the commit.
+    PreCommit,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

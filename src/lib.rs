@@ -11,6 +11,7 @@ pub mod cli;
 pub mod cmd;
 pub mod detect;
 pub mod formats;
+pub mod git;
 pub mod inputs;
 pub mod notebook;
 pub mod report;

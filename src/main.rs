@@ -1,5 +1,5 @@
 use clap::Parser;
-use nbscrub::cli::{Cli, Command};
+use nbscrub::cli::{Cli, Command, HookCommand};
 use nbscrub::cmd;
 
 fn main() {
@@ -8,6 +8,10 @@ fn main() {
         Command::Strip(args) => cmd::strip::run(args),
         Command::Scan(args) => cmd::scan::run(args),
         Command::Rules(args) => cmd::rules::run(args),
+        Command::Hook(HookCommand::PreCommit) => cmd::hook::pre_commit(),
+        Command::Install => cmd::install::install(),
+        Command::Uninstall => cmd::install::uninstall(),
+        Command::Status => cmd::install::status(),
     };
     std::process::exit(exit as i32);
 }

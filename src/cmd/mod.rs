@@ -1,5 +1,7 @@
 //! What each subcommand does, between the command line and the library.
 
+pub mod hook;
+pub mod install;
 pub mod rules;
 pub mod scan;
 pub mod strip;

@@ -99,6 +99,6 @@ pub fn read(path: &Path) -> Result<Input, String> {
 }
 
 /// Git's test: a NUL byte in the first 8,000 bytes.
-fn is_binary(bytes: &[u8]) -> bool {
+pub fn is_binary(bytes: &[u8]) -> bool {
     memchr::memchr(0, &bytes[..bytes.len().min(8000)]).is_some()
 }

@@ -1,0 +1,210 @@
+//! Talking to git through its plumbing commands: the staged entries of the
+//! index (honouring `GIT_INDEX_FILE`, which `git commit -a` and
+//! `git commit FILE` set), their blobs, new blobs, index updates, and the
+//! hooks directory. The work tree is never read for staged content.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum GitError {
+    #[error("cannot run git: {0}")]
+    Spawn(String),
+    #[error("`git {command}` failed: {message}")]
+    Failed { command: String, message: String },
+    #[error("unexpected output from `git {0}`")]
+    Parse(String),
+}
+
+/// A file as the index holds it, changed against HEAD.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Staged {
+    /// Path relative to the top of the work tree, `/`-separated, as git
+    /// writes it (any bytes but NUL).
+    pub path: String,
+    /// `100644`, `100755`, `120000` (symlink), `160000` (submodule).
+    pub mode: String,
+    pub blob: String,
+}
+
+impl Staged {
+    /// A regular file: symlinks and submodules hold no content to strip or
+    /// scan.
+    pub fn is_file(&self) -> bool {
+        self.mode == "100644" || self.mode == "100755"
+    }
+}
+
+/// The repository around the current directory.
+pub struct Repo {
+    /// The top of the work tree: staged paths are relative to it.
+    pub top: PathBuf,
+}
+
+impl Repo {
+    pub fn discover() -> Result<Repo, GitError> {
+        let top = output(
+            &mut git_in(Path::new(".")),
+            &["rev-parse", "--show-toplevel"],
+        )?;
+        Ok(Repo {
+            top: PathBuf::from(trim_newline(&top)),
+        })
+    }
+
+    fn git(&self) -> Command {
+        git_in(&self.top)
+    }
+
+    /// Added, copied, modified, renamed and type-changed files of the
+    /// index against HEAD (against nothing on the first commit).
+    pub fn staged(&self) -> Result<Vec<Staged>, GitError> {
+        let args = [
+            "diff",
+            "--cached",
+            "--raw",
+            "-z",
+            "--no-renames",
+            "--no-abbrev",
+            "--diff-filter=ACMT",
+            "--no-ext-diff",
+        ];
+        let out = output(&mut self.git(), &args)?;
+        // `:100644 100644 <old> <new> M\0path\0` per entry.
+        let mut fields = out.split(|&b| b == 0).filter(|f| !f.is_empty());
+        let mut staged = Vec::new();
+        while let Some(meta) = fields.next() {
+            let meta = String::from_utf8_lossy(meta);
+            let parts: Vec<&str> = meta.trim_start_matches(':').split(' ').collect();
+            let path = fields
+                .next()
+                .ok_or_else(|| GitError::Parse("diff".into()))?;
+            if parts.len() < 5 {
+                return Err(GitError::Parse("diff".into()));
+            }
+            staged.push(Staged {
+                path: String::from_utf8_lossy(path).into_owned(),
+                mode: parts[1].to_owned(),
+                blob: parts[3].to_owned(),
+            });
+        }
+        Ok(staged)
+    }
+
+    /// The contents of `blobs`, in order, read through one `git cat-file`.
+    pub fn read_blobs(&self, blobs: &[&str]) -> Result<Vec<Vec<u8>>, GitError> {
+        if blobs.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut child = self
+            .git()
+            .args(["cat-file", "--batch"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|e| GitError::Spawn(crate::io_message(&e)))?;
+        let mut stdin = child.stdin.take().expect("piped");
+        let list: String = blobs.iter().map(|b| format!("{b}\n")).collect();
+        // A writer thread: git answers while we are still asking.
+        let writer = std::thread::spawn(move || stdin.write_all(list.as_bytes()));
+        let mut reader = BufReader::new(child.stdout.take().expect("piped"));
+        let mut contents = Vec::with_capacity(blobs.len());
+        for _ in blobs {
+            let mut header = String::new();
+            reader
+                .read_line(&mut header)
+                .map_err(|e| GitError::Spawn(crate::io_message(&e)))?;
+            let size: usize = header
+                .split(' ')
+                .nth(2)
+                .and_then(|s| s.trim().parse().ok())
+                .ok_or_else(|| GitError::Parse("cat-file --batch".into()))?;
+            let mut blob = vec![0; size + 1];
+            reader
+                .read_exact(&mut blob)
+                .map_err(|e| GitError::Spawn(crate::io_message(&e)))?;
+            blob.pop(); // the newline after each object
+            contents.push(blob);
+        }
+        let _ = writer.join();
+        drop(reader);
+        let _ = child.wait();
+        Ok(contents)
+    }
+
+    /// Stores `contents` as a blob and returns its id.
+    pub fn write_blob(&self, contents: &[u8]) -> Result<String, GitError> {
+        let out = output_with_input(&mut self.git(), &["hash-object", "-w", "--stdin"], contents)?;
+        Ok(trim_newline(&out).to_owned())
+    }
+
+    /// Points index entries at new blobs, keeping their modes.
+    pub fn update_index(&self, entries: &[(Staged, String)]) -> Result<(), GitError> {
+        let mut input = Vec::new();
+        for (entry, blob) in entries {
+            input
+                .extend_from_slice(format!("{} {}\t{}\0", entry.mode, blob, entry.path).as_bytes());
+        }
+        output_with_input(
+            &mut self.git(),
+            &["update-index", "-z", "--index-info"],
+            &input,
+        )?;
+        Ok(())
+    }
+
+    /// Where hooks live: `.git/hooks`, or `core.hooksPath` when set.
+    pub fn hooks_dir(&self) -> Result<PathBuf, GitError> {
+        let out = output(&mut self.git(), &["rev-parse", "--git-path", "hooks"])?;
+        let dir = PathBuf::from(trim_newline(&out));
+        Ok(if dir.is_absolute() {
+            dir
+        } else {
+            self.top.join(dir)
+        })
+    }
+}
+
+fn git_in(dir: &Path) -> Command {
+    let mut cmd = Command::new("git");
+    cmd.current_dir(dir);
+    cmd
+}
+
+fn trim_newline(bytes: &[u8]) -> &str {
+    std::str::from_utf8(bytes)
+        .unwrap_or("")
+        .trim_end_matches(['\n', '\r'])
+}
+
+fn output(cmd: &mut Command, args: &[&str]) -> Result<Vec<u8>, GitError> {
+    output_with_input(cmd, args, &[])
+}
+
+fn output_with_input(cmd: &mut Command, args: &[&str], input: &[u8]) -> Result<Vec<u8>, GitError> {
+    let mut child = cmd
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| GitError::Spawn(crate::io_message(&e)))?;
+    let mut stdin = child.stdin.take().expect("piped");
+    let input = input.to_vec();
+    let writer = std::thread::spawn(move || stdin.write_all(&input));
+    let out = child
+        .wait_with_output()
+        .map_err(|e| GitError::Spawn(crate::io_message(&e)))?;
+    let _ = writer.join();
+    if !out.status.success() {
+        return Err(GitError::Failed {
+            command: args.first().copied().unwrap_or("").to_owned(),
+            message: String::from_utf8_lossy(&out.stderr).trim().to_owned(),
+        });
+    }
+    Ok(out.stdout)
+}

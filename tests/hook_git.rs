@@ -1,0 +1,212 @@
+//! The pre-commit hook in real repositories: `git init`, `nbscrub install`,
+//! real `git commit`s.
+
+mod common;
+
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::process::{Command, Output};
+
+use common::{EXECUTED_STRIPPED, executed_notebook, nbscrub, stderr, stdout};
+
+fn stripped_notebook() -> String {
+    EXECUTED_STRIPPED.to_owned()
+}
+
+const AWS_ID: &str = "AKIAZ3MSJV4WWNKWW5FG";
+const AWS_SECRET: &str = "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";
+
+fn git(dir: &Path, args: &[&str]) -> Output {
+    Command::new("git")
+        .current_dir(dir)
+        .args(args)
+        .env("GIT_AUTHOR_NAME", "t")
+        .env("GIT_AUTHOR_EMAIL", "t@t")
+        .env("GIT_COMMITTER_NAME", "t")
+        .env("GIT_COMMITTER_EMAIL", "t@t")
+        .output()
+        .unwrap()
+}
+
+fn git_ok(dir: &Path, args: &[&str]) -> String {
+    let out = git(dir, args);
+    assert!(out.status.success(), "git {args:?}: {}", stderr(&out));
+    stdout(&out)
+}
+
+/// A repository with the hook installed.
+fn repo() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    git_ok(dir.path(), &["init", "-q", "-b", "main"]);
+    let out = nbscrub()
+        .current_dir(dir.path())
+        .arg("install")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    dir
+}
+
+fn head_file(dir: &Path, path: &str) -> String {
+    git_ok(dir, &["show", &format!("HEAD:{path}")])
+}
+
+#[test]
+fn a_staged_notebook_is_committed_stripped_on_the_first_commit() {
+    let dir = repo();
+    let d = dir.path();
+    fs::write(d.join("nb.ipynb"), executed_notebook()).unwrap();
+    git_ok(d, &["add", "nb.ipynb"]);
+    let out = git(d, &["commit", "-q", "-m", "first"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("nbscrub: stripped nb.ipynb"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(head_file(d, "nb.ipynb"), stripped_notebook());
+    // The work-tree file was what was staged, so it is stripped too, and
+    // nothing is left to commit.
+    assert_eq!(
+        fs::read_to_string(d.join("nb.ipynb")).unwrap(),
+        stripped_notebook()
+    );
+    assert_eq!(git_ok(d, &["status", "--porcelain"]), "");
+}
+
+#[test]
+fn partial_staging_keeps_the_unstaged_edits() {
+    let dir = repo();
+    let d = dir.path();
+    fs::write(d.join("nb.ipynb"), stripped_notebook()).unwrap();
+    git_ok(d, &["add", "nb.ipynb"]);
+    git_ok(d, &["commit", "-q", "-m", "first"]);
+
+    // Stage an executed, edited version, then keep editing without staging.
+    let staged = executed_notebook().replace("hello", "staged");
+    fs::write(d.join("nb.ipynb"), &staged).unwrap();
+    git_ok(d, &["add", "nb.ipynb"]);
+    let unstaged = executed_notebook().replace("hello", "work in progress");
+    fs::write(d.join("nb.ipynb"), &unstaged).unwrap();
+
+    let out = git(d, &["commit", "-q", "-m", "second"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        head_file(d, "nb.ipynb"),
+        stripped_notebook().replace("hello", "staged")
+    );
+    // The unstaged edits are still there, outputs and all.
+    assert_eq!(fs::read_to_string(d.join("nb.ipynb")).unwrap(), unstaged);
+}
+
+#[test]
+fn commit_all_and_commit_file_strip_too() {
+    let dir = repo();
+    let d = dir.path();
+    fs::write(d.join("a.ipynb"), stripped_notebook()).unwrap();
+    fs::write(d.join("b.ipynb"), stripped_notebook()).unwrap();
+    git_ok(d, &["add", "."]);
+    git_ok(d, &["commit", "-q", "-m", "first"]);
+
+    let changed = |name: &str| executed_notebook().replace("hello", name);
+    fs::write(d.join("a.ipynb"), changed("from -a")).unwrap();
+    let out = git(d, &["commit", "-q", "-a", "-m", "all"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let expected_a = stripped_notebook().replace("hello", "from -a");
+    assert_eq!(head_file(d, "a.ipynb"), expected_a);
+
+    fs::write(d.join("b.ipynb"), changed("from FILE")).unwrap();
+    let out = git(d, &["commit", "-q", "-m", "only b", "b.ipynb"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let expected_b = stripped_notebook().replace("hello", "from FILE");
+    assert_eq!(head_file(d, "b.ipynb"), expected_b);
+}
+
+#[test]
+fn a_staged_aws_key_pair_stops_the_commit_and_is_not_printed() {
+    let dir = repo();
+    let d = dir.path();
+    fs::write(d.join("README.md"), "hello\n").unwrap();
+    git_ok(d, &["add", "."]);
+    git_ok(d, &["commit", "-q", "-m", "first"]);
+    fs::create_dir(d.join("my dir é")).unwrap();
+    fs::write(
+        d.join("my dir é/config.py"),
+        format!("aws_access_key_id = \"{AWS_ID}\"\naws_secret_access_key = \"{AWS_SECRET}\"\n"),
+    )
+    .unwrap();
+    git_ok(d, &["add", "."]);
+    let out = git(d, &["commit", "-q", "-m", "oops"]);
+    assert!(!out.status.success());
+    let all = stdout(&out) + &stderr(&out);
+    assert!(
+        all.contains("my dir é/config.py:1:22: aws-access-key-id AKIA…W5FG"),
+        "{all}"
+    );
+    assert!(
+        all.contains("my dir é/config.py:2:26: aws-secret-access-key 9cW7…8iQw"),
+        "{all}"
+    );
+    assert!(all.contains("git commit --no-verify"), "{all}");
+    assert!(!all.contains(AWS_ID) && !all.contains(AWS_SECRET), "{all}");
+    assert_eq!(git_ok(d, &["log", "--format=%s"]), "first\n");
+}
+
+#[test]
+fn a_foreign_hook_is_chained_and_restored() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    git_ok(d, &["init", "-q", "-b", "main"]);
+    let hooks = d.join(".git/hooks");
+    fs::create_dir_all(&hooks).unwrap();
+    let foreign = "#!/bin/sh\necho ran >> \"$(git rev-parse --show-toplevel)/foreign.log\"\n";
+    fs::write(hooks.join("pre-commit"), foreign).unwrap();
+    fs::set_permissions(hooks.join("pre-commit"), fs::Permissions::from_mode(0o755)).unwrap();
+
+    for _ in 0..2 {
+        // Installing twice changes nothing the second time.
+        let out = nbscrub().current_dir(d).arg("install").output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    }
+    let status = nbscrub().current_dir(d).arg("status").output().unwrap();
+    assert!(
+        stdout(&status).contains("installed at"),
+        "{}",
+        stdout(&status)
+    );
+    assert!(stdout(&status).contains("pre-commit.before-nbscrub"));
+
+    fs::write(d.join("nb.ipynb"), executed_notebook()).unwrap();
+    git_ok(d, &["add", "nb.ipynb"]);
+    let out = git(d, &["commit", "-q", "-m", "first"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(head_file(d, "nb.ipynb"), stripped_notebook());
+    assert_eq!(fs::read_to_string(d.join("foreign.log")).unwrap(), "ran\n");
+
+    let out = nbscrub().current_dir(d).arg("uninstall").output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        fs::read_to_string(hooks.join("pre-commit")).unwrap(),
+        foreign
+    );
+    assert!(!hooks.join("pre-commit.before-nbscrub").exists());
+    let status = nbscrub().current_dir(d).arg("status").output().unwrap();
+    assert!(
+        stdout(&status).contains("not installed"),
+        "{}",
+        stdout(&status)
+    );
+}
+
+#[test]
+fn core_hooks_path_is_respected() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    git_ok(d, &["init", "-q", "-b", "main"]);
+    git_ok(d, &["config", "core.hooksPath", "githooks"]);
+    let out = nbscrub().current_dir(d).arg("install").output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(d.join("githooks/pre-commit").exists());
+    assert!(!d.join(".git/hooks/pre-commit").exists());
+}
