@@ -55,6 +55,16 @@ impl Repo {
         })
     }
 
+    /// The repository a hook runs in: git starts hooks at the top of the
+    /// work tree with `GIT_INDEX_FILE` set, so no `git rev-parse` is needed
+    /// (each git process costs milliseconds of the hook's budget).
+    pub fn for_hook() -> Result<Repo, GitError> {
+        match (std::env::var_os("GIT_INDEX_FILE"), std::env::current_dir()) {
+            (Some(_), Ok(top)) => Ok(Repo { top }),
+            _ => Repo::discover(),
+        }
+    }
+
     fn git(&self) -> Command {
         git_in(&self.top)
     }
@@ -94,52 +104,41 @@ impl Repo {
         Ok(staged)
     }
 
-    /// The contents of `blobs`, in order, read through one `git cat-file`.
-    pub fn read_blobs(&self, blobs: &[&str]) -> Result<Vec<Vec<u8>>, GitError> {
-        if blobs.is_empty() {
-            return Ok(Vec::new());
-        }
-        let mut child = self
+    /// Starts a `git cat-file --batch` now, so that it is ready by the time
+    /// the list of blobs to read is known.
+    pub fn blob_reader(&self) -> Result<BlobReader, GitError> {
+        let child = self
             .git()
             .args(["cat-file", "--batch"])
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
+            .stderr(Stdio::null())
             .spawn()
             .map_err(|e| GitError::Spawn(crate::io_message(&e)))?;
-        let mut stdin = child.stdin.take().expect("piped");
-        let list: String = blobs.iter().map(|b| format!("{b}\n")).collect();
-        // A writer thread: git answers while we are still asking.
-        let writer = std::thread::spawn(move || stdin.write_all(list.as_bytes()));
-        let mut reader = BufReader::new(child.stdout.take().expect("piped"));
-        let mut contents = Vec::with_capacity(blobs.len());
-        for _ in blobs {
-            let mut header = String::new();
-            reader
-                .read_line(&mut header)
-                .map_err(|e| GitError::Spawn(crate::io_message(&e)))?;
-            let size: usize = header
-                .split(' ')
-                .nth(2)
-                .and_then(|s| s.trim().parse().ok())
-                .ok_or_else(|| GitError::Parse("cat-file --batch".into()))?;
-            let mut blob = vec![0; size + 1];
-            reader
-                .read_exact(&mut blob)
-                .map_err(|e| GitError::Spawn(crate::io_message(&e)))?;
-            blob.pop(); // the newline after each object
-            contents.push(blob);
-        }
-        let _ = writer.join();
-        drop(reader);
-        let _ = child.wait();
-        Ok(contents)
+        Ok(BlobReader { child })
     }
 
-    /// Stores `contents` as a blob and returns its id.
-    pub fn write_blob(&self, contents: &[u8]) -> Result<String, GitError> {
-        let out = output_with_input(&mut self.git(), &["hash-object", "-w", "--stdin"], contents)?;
-        Ok(trim_newline(&out).to_owned())
+    /// Stores each of `contents` as a blob, through one `git hash-object`,
+    /// and returns their ids in order.
+    pub fn write_blobs(&self, contents: &[Vec<u8>]) -> Result<Vec<String>, GitError> {
+        if contents.is_empty() {
+            return Ok(Vec::new());
+        }
+        let dir = tempfile_dir()?;
+        let mut list = Vec::new();
+        for (i, c) in contents.iter().enumerate() {
+            let path = dir.path.join(format!("{i}"));
+            std::fs::write(&path, c).map_err(|e| GitError::Spawn(crate::io_message(&e)))?;
+            list.extend_from_slice(path.as_os_str().as_encoded_bytes());
+            list.push(b'\n');
+        }
+        let args = ["hash-object", "-w", "--no-filters", "--stdin-paths"];
+        let out = output_with_input(&mut self.git(), &args, &list)?;
+        let ids: Vec<String> = trim_newline(&out).lines().map(str::to_owned).collect();
+        if ids.len() != contents.len() {
+            return Err(GitError::Parse("hash-object".into()));
+        }
+        Ok(ids)
     }
 
     /// Points index entries at new blobs, keeping their modes.
@@ -167,6 +166,65 @@ impl Repo {
             self.top.join(dir)
         })
     }
+}
+
+/// A running `git cat-file --batch`.
+pub struct BlobReader {
+    child: std::process::Child,
+}
+
+impl BlobReader {
+    /// The contents of `blobs`, in order.
+    pub fn read(mut self, blobs: &[&str]) -> Result<Vec<Vec<u8>>, GitError> {
+        let mut stdin = self.child.stdin.take().expect("piped");
+        let list: String = blobs.iter().map(|b| format!("{b}\n")).collect();
+        // A writer thread: git answers while we are still asking.
+        let writer = std::thread::spawn(move || stdin.write_all(list.as_bytes()));
+        let mut reader =
+            BufReader::with_capacity(1 << 16, self.child.stdout.take().expect("piped"));
+        let io = |e: std::io::Error| GitError::Spawn(crate::io_message(&e));
+        let mut contents = Vec::with_capacity(blobs.len());
+        for _ in blobs {
+            let mut header = String::new();
+            reader.read_line(&mut header).map_err(io)?;
+            let size: usize = header
+                .split(' ')
+                .nth(2)
+                .and_then(|s| s.trim().parse().ok())
+                .ok_or_else(|| GitError::Parse("cat-file --batch".into()))?;
+            let mut blob = vec![0; size + 1];
+            reader.read_exact(&mut blob).map_err(io)?;
+            blob.pop(); // the newline after each object
+            contents.push(blob);
+        }
+        let _ = writer.join();
+        drop(reader);
+        let _ = self.child.wait();
+        Ok(contents)
+    }
+}
+
+/// A private temporary directory, removed when dropped.
+struct TempDir {
+    path: PathBuf,
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.path);
+    }
+}
+
+fn tempfile_dir() -> Result<TempDir, GitError> {
+    use std::os::unix::fs::DirBuilderExt;
+    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let path = std::env::temp_dir().join(format!("nbscrub-{}-{n}", std::process::id()));
+    std::fs::DirBuilder::new()
+        .mode(0o700)
+        .create(&path)
+        .map_err(|e| GitError::Spawn(format!("{}: {}", path.display(), crate::io_message(&e))))?;
+    Ok(TempDir { path })
 }
 
 fn git_in(dir: &Path) -> Command {

@@ -27,43 +27,29 @@ pub fn pre_commit() -> Exit {
 }
 
 fn run() -> Result<Exit, GitError> {
-    let repo = Repo::discover()?;
+    let repo = Repo::for_hook()?;
+    // Git processes cost milliseconds each to start: the blob reader and
+    // the rules start while `git diff` runs.
+    let reader = repo.blob_reader()?;
+    let engine = std::thread::spawn(|| crate::detect::builtin_rules().and_then(Engine::new));
     let staged: Vec<Staged> = repo.staged()?.into_iter().filter(Staged::is_file).collect();
+    let ids: Vec<&str> = staged.iter().map(|s| s.blob.as_str()).collect();
+    let contents = reader.read(&ids)?;
     if staged.is_empty() {
         return Ok(Exit::Clean);
     }
-    let ids: Vec<&str> = staged.iter().map(|s| s.blob.as_str()).collect();
-    let contents = repo.read_blobs(&ids)?;
-    let engine = match crate::detect::builtin_rules().and_then(Engine::new) {
-        Ok(engine) => engine,
-        Err(e) => {
-            eprintln!("nbscrub: {e}");
-            return Ok(Exit::Error);
-        }
-    };
+
     let (options, _) = StripOptions::new(&[], &[]);
-    let mut updates = Vec::new();
-    let mut touched_dirs = Vec::new();
+    let mut committed = Vec::with_capacity(staged.len());
+    let mut stripped = Vec::new();
     let mut failed = false;
-    let mut findings = Vec::new();
     for (entry, staged_bytes) in staged.iter().zip(contents) {
-        let mut committed = staged_bytes;
         if entry.path.ends_with(".ipynb") {
-            match strip_bytes(&committed, &options, false, Render::IfChanged) {
+            match strip_bytes(&staged_bytes, &options, false, Render::IfChanged) {
                 Ok((true, Some(text))) => {
-                    let stripped = text.into_bytes();
-                    updates.push((entry.clone(), repo.write_blob(&stripped)?));
-                    let file = repo.top.join(&entry.path);
-                    match update_work_tree(&file, &committed, &stripped) {
-                        Ok(Some(dir)) => touched_dirs.push(dir),
-                        Ok(None) => {}
-                        Err(e) => eprintln!(
-                            "nbscrub: {}: the staged version was stripped, the file was not: {e}",
-                            entry.path
-                        ),
-                    }
-                    eprintln!("nbscrub: stripped {}", entry.path);
-                    committed = stripped;
+                    stripped.push((committed.len(), staged_bytes));
+                    committed.push(text.into_bytes());
+                    continue;
                 }
                 Ok(_) => {}
                 Err(e) => {
@@ -72,14 +58,48 @@ fn run() -> Result<Exit, GitError> {
                 }
             }
         }
-        if !is_binary(&committed) {
-            let path = Path::new(&entry.path);
-            let scan = scan_bytes(&engine, path, &entry.path, &committed, Confidence::Medium);
-            findings.extend(scan.findings);
+        committed.push(staged_bytes);
+    }
+
+    let new_blobs: Vec<Vec<u8>> = stripped
+        .iter()
+        .map(|(i, _)| committed[*i].clone())
+        .collect();
+    let ids = repo.write_blobs(&new_blobs)?;
+    let mut updates = Vec::with_capacity(ids.len());
+    let mut touched_dirs = Vec::new();
+    for ((i, before), blob) in stripped.iter().zip(ids) {
+        let entry = &staged[*i];
+        updates.push((entry.clone(), blob));
+        match update_work_tree(&repo.top.join(&entry.path), before, &committed[*i]) {
+            Ok(Some(dir)) => touched_dirs.push(dir),
+            Ok(None) => {}
+            Err(e) => eprintln!(
+                "nbscrub: {}: the staged version was stripped, the file was not: {e}",
+                entry.path
+            ),
         }
+        eprintln!("nbscrub: stripped {}", entry.path);
     }
     repo.update_index(&updates)?;
     atomic::sync_dirs(touched_dirs);
+
+    let engine = match engine.join() {
+        Ok(Ok(engine)) => engine,
+        Ok(Err(e)) => {
+            eprintln!("nbscrub: {e}");
+            return Ok(Exit::Error);
+        }
+        Err(_) => return Ok(Exit::Error),
+    };
+    let mut findings = Vec::new();
+    for (entry, bytes) in staged.iter().zip(&committed) {
+        if !is_binary(bytes) {
+            let path = Path::new(&entry.path);
+            findings
+                .extend(scan_bytes(&engine, path, &entry.path, bytes, Confidence::Medium).findings);
+        }
+    }
 
     if !findings.is_empty() {
         let report = Report {
