@@ -82,6 +82,11 @@ pub struct ScanArgs {
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
 
+    /// Scan what is staged in git's index (the content about to be
+    /// committed), not the work tree.
+    #[arg(long, conflicts_with = "paths")]
+    pub staged: bool,
+
     /// Report findings at or above this confidence: low, medium or high.
     #[arg(long, value_name = "LEVEL", default_value = "medium")]
     pub min_confidence: String,

@@ -210,3 +210,54 @@ fn core_hooks_path_is_respected() {
     assert!(d.join("githooks/pre-commit").exists());
     assert!(!d.join(".git/hooks/pre-commit").exists());
 }
+
+#[test]
+fn scan_staged_reads_the_index_not_the_work_tree() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    git_ok(d, &["init", "-q", "-b", "main"]);
+    fs::write(d.join("app.py"), format!("key = \"{AWS_ID}\"\n")).unwrap();
+    git_ok(d, &["add", "app.py"]);
+    // The work tree no longer has the key; the index still does.
+    fs::write(
+        d.join("app.py"),
+        "key = os.environ[\"AWS_ACCESS_KEY_ID\"]\n",
+    )
+    .unwrap();
+
+    let staged = nbscrub()
+        .current_dir(d)
+        .args(["scan", "--staged", "--format", "jsonl"])
+        .output()
+        .unwrap();
+    assert_eq!(staged.status.code(), Some(1), "{}", stderr(&staged));
+    let line: serde_json::Value = serde_json::from_str(stdout(&staged).trim()).unwrap();
+    assert_eq!(line["path"], "app.py");
+    assert_eq!(line["rule"], "aws-access-key-id");
+    assert_eq!(
+        (line["line"].as_u64(), line["column"].as_u64()),
+        (Some(1), Some(8))
+    );
+
+    let work_tree = nbscrub()
+        .current_dir(d)
+        .args(["scan", "app.py"])
+        .output()
+        .unwrap();
+    assert_eq!(work_tree.status.code(), Some(0), "{}", stdout(&work_tree));
+
+    // Outside a repository: a clear error.
+    let outside = tempfile::tempdir().unwrap();
+    let out = nbscrub()
+        .current_dir(outside.path())
+        .args(["scan", "--staged"])
+        .env("GIT_CEILING_DIRECTORIES", outside.path().parent().unwrap())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("not a git repository"),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -1,7 +1,7 @@
 //! `nbscrub scan`: walk, read, scan in parallel, report.
 
 use std::io::{IsTerminal, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use rayon::prelude::*;
@@ -32,12 +32,24 @@ pub fn run(args: &ScanArgs) -> Exit {
         Ok(engine) => engine,
         Err(e) => return usage(&e.to_string()),
     };
-    let (paths, walk_errors) = files::all_files(&args.paths);
-    let scan_one = |path: &std::path::PathBuf| -> Outcome {
-        match files::read(path) {
+    let (items, walk_errors) = if args.staged {
+        match staged_items() {
+            Ok(items) => (items, Vec::new()),
+            Err(e) => return usage(&e.to_string()),
+        }
+    } else {
+        let (paths, errors) = files::all_files(&args.paths);
+        (paths.into_iter().map(Item::File).collect(), errors)
+    };
+    let scan_one = |item: &Item| -> Outcome {
+        let read = match item {
+            Item::File(path) => files::read(path),
+            Item::Blob { bytes, .. } => Ok(files::judge(bytes.clone())),
+        };
+        match read {
             Ok(Input::Bytes(bytes)) => Outcome::Scanned {
                 bytes: bytes.len() as u64,
-                scan: scan_bytes(&engine, path, &shown(path), &bytes, min_confidence),
+                scan: scan_bytes(&engine, item.path(), &item.shown(), &bytes, min_confidence),
             },
             Ok(Input::Skipped(why)) => Outcome::Skipped(why),
             Err(message) => Outcome::Failed(message),
@@ -47,9 +59,10 @@ pub fn run(args: &ScanArgs) -> Exit {
         .stack_size(crate::PARSE_STACK)
         .build()
     {
-        Ok(pool) => pool.install(|| paths.par_iter().map(scan_one).collect()),
-        Err(_) => paths.iter().map(scan_one).collect(),
+        Ok(pool) => pool.install(|| items.par_iter().map(scan_one).collect()),
+        Err(_) => items.iter().map(scan_one).collect(),
     };
+    let paths: Vec<&Path> = items.iter().map(Item::path).collect();
 
     let mut report = Report {
         version: 1,
@@ -151,6 +164,50 @@ fn write_report(args: &ScanArgs, report: &Report) -> Result<(), String> {
             })
         }
     }
+}
+
+/// What is scanned: a file on disk, or a blob from git's index.
+enum Item {
+    File(PathBuf),
+    Blob { path: String, bytes: Vec<u8> },
+}
+
+impl Item {
+    fn path(&self) -> &Path {
+        match self {
+            Item::File(p) => p,
+            Item::Blob { path, .. } => Path::new(path),
+        }
+    }
+
+    fn shown(&self) -> String {
+        match self {
+            Item::File(p) => shown(p),
+            Item::Blob { path, .. } => path.clone(),
+        }
+    }
+}
+
+/// `--staged`: the content of the index (honouring `GIT_INDEX_FILE`), not
+/// the work tree, for every file changed against HEAD.
+fn staged_items() -> Result<Vec<Item>, crate::git::GitError> {
+    let repo = crate::git::Repo::discover()?;
+    let reader = repo.blob_reader()?;
+    let staged: Vec<_> = repo
+        .staged()?
+        .into_iter()
+        .filter(crate::git::Staged::is_file)
+        .collect();
+    let ids: Vec<&str> = staged.iter().map(|s| s.blob.as_str()).collect();
+    let blobs = reader.read(&ids)?;
+    Ok(staged
+        .into_iter()
+        .zip(blobs)
+        .map(|(s, bytes)| Item::Blob {
+            path: s.path,
+            bytes,
+        })
+        .collect())
 }
 
 fn usage(message: &str) -> Exit {

@@ -89,13 +89,18 @@ pub fn read(path: &Path) -> Result<Input, String> {
         .take(MAX_SCAN_BYTES + 1)
         .read_to_end(&mut bytes)
         .map_err(|e| io_message(&e))?;
+    Ok(judge(bytes))
+}
+
+/// Bytes to scan, unless they are too many or binary.
+pub fn judge(bytes: Vec<u8>) -> Input {
     if bytes.len() as u64 > MAX_SCAN_BYTES {
-        return Ok(Input::Skipped(Skip::TooLarge));
+        Input::Skipped(Skip::TooLarge)
+    } else if is_binary(&bytes) {
+        Input::Skipped(Skip::Binary)
+    } else {
+        Input::Bytes(bytes)
     }
-    if is_binary(&bytes) {
-        return Ok(Input::Skipped(Skip::Binary));
-    }
-    Ok(Input::Bytes(bytes))
 }
 
 /// Git's test: a NUL byte in the first 8,000 bytes.
