@@ -42,13 +42,39 @@ pub enum Command {
 
     /// Install the pre-commit hook in this repository (respecting
     /// core.hooksPath); an existing hook is kept and runs after nbscrub's.
-    Install,
+    /// With --filter, set up the clean filter and diff textconv instead,
+    /// the way `nbstripout --install` does.
+    Install(InstallArgs),
 
-    /// Remove the pre-commit hook and put back the hook it chained.
-    Uninstall,
+    /// Remove the pre-commit hook (putting back the hook it chained), or
+    /// with --filter the clean filter and its attributes.
+    Uninstall(InstallArgs),
 
     /// Say whether the pre-commit hook is installed.
     Status,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct InstallArgs {
+    /// The git clean filter (`nbscrub strip -` on `git add`) and diff
+    /// textconv, instead of the pre-commit hook.
+    #[arg(long)]
+    pub filter: bool,
+
+    /// With --filter: in your global git config and attributes file, for
+    /// every repository.
+    #[arg(long, requires = "filter")]
+    pub global: bool,
+
+    /// With --filter: the attributes file to write instead of
+    /// `.git/info/attributes`, e.g. `.gitattributes` to share with the team.
+    #[arg(
+        long,
+        value_name = "FILE",
+        requires = "filter",
+        conflicts_with = "global"
+    )]
+    pub attributes: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]

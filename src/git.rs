@@ -156,6 +156,61 @@ impl Repo {
         Ok(())
     }
 
+    /// `git config [--global] <key> <value>`.
+    pub fn config_set(&self, global: bool, key: &str, value: &str) -> Result<(), GitError> {
+        let scope = if global { "--global" } else { "--local" };
+        output(&mut self.git(), &["config", scope, key, value]).map(|_| ())
+    }
+
+    /// `git config [--global] --unset <key>`; a key that is not set is fine.
+    pub fn config_unset(&self, global: bool, key: &str) {
+        let scope = if global { "--global" } else { "--local" };
+        let _ = output(&mut self.git(), &["config", scope, "--unset", key]);
+    }
+
+    pub fn config_get(&self, key: &str) -> Option<String> {
+        let out = output(&mut self.git(), &["config", "--get", key]).ok()?;
+        Some(trim_newline(&out).to_owned()).filter(|v| !v.is_empty())
+    }
+
+    /// The attributes file a filter install writes: the repository's own
+    /// `info/attributes` (not committed), or the user's global one.
+    pub fn attributes_file(&self, global: bool) -> Result<PathBuf, GitError> {
+        if !global {
+            let out = output(
+                &mut self.git(),
+                &["rev-parse", "--git-path", "info/attributes"],
+            )?;
+            let path = PathBuf::from(trim_newline(&out));
+            return Ok(if path.is_absolute() {
+                path
+            } else {
+                self.top.join(path)
+            });
+        }
+        if let Ok(out) = output(
+            &mut self.git(),
+            &["config", "--global", "--get", "core.attributesFile"],
+        ) {
+            let value = trim_newline(&out);
+            if !value.is_empty() {
+                let home = std::env::var_os("HOME")
+                    .map(PathBuf::from)
+                    .unwrap_or_default();
+                return Ok(match value.strip_prefix("~/") {
+                    Some(rest) => home.join(rest),
+                    None => PathBuf::from(value),
+                });
+            }
+        }
+        let config = std::env::var_os("XDG_CONFIG_HOME")
+            .map(PathBuf::from)
+            .filter(|p| p.is_absolute())
+            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")))
+            .ok_or_else(|| GitError::Spawn("neither XDG_CONFIG_HOME nor HOME is set".into()))?;
+        Ok(config.join("git/attributes"))
+    }
+
     /// Where hooks live: `.git/hooks`, or `core.hooksPath` when set.
     pub fn hooks_dir(&self) -> Result<PathBuf, GitError> {
         let out = output(&mut self.git(), &["rev-parse", "--git-path", "hooks"])?;

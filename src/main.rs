@@ -9,8 +9,8 @@ fn main() {
         Command::Scan(args) => cmd::scan::run(args),
         Command::Rules(args) => cmd::rules::run(args),
         Command::Hook(HookCommand::PreCommit) => cmd::hook::pre_commit(),
-        Command::Install => cmd::install::install(),
-        Command::Uninstall => cmd::install::uninstall(),
+        Command::Install(args) => cmd::install::install(args),
+        Command::Uninstall(args) => cmd::install::uninstall(args),
         Command::Status => cmd::install::status(),
     };
     std::process::exit(exit as i32);

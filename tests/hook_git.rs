@@ -261,3 +261,50 @@ fn scan_staged_reads_the_index_not_the_work_tree() {
         stderr(&out)
     );
 }
+
+#[test]
+fn the_filter_install_strips_on_git_add_and_uninstalls() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    git_ok(d, &["init", "-q", "-b", "main"]);
+    for _ in 0..2 {
+        let out = nbscrub()
+            .current_dir(d)
+            .args(["install", "--filter", "--attributes", ".gitattributes"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    }
+    // Installed twice, written once.
+    assert_eq!(
+        fs::read_to_string(d.join(".gitattributes")).unwrap(),
+        "*.ipynb filter=nbscrub diff=ipynb\n"
+    );
+    fs::write(d.join("nb.ipynb"), executed_notebook()).unwrap();
+    git_ok(d, &["add", "nb.ipynb"]);
+    assert_eq!(git_ok(d, &["show", ":nb.ipynb"]), stripped_notebook());
+    // The work tree keeps its outputs; only what git stores is stripped.
+    assert_eq!(
+        fs::read_to_string(d.join("nb.ipynb")).unwrap(),
+        executed_notebook()
+    );
+    let status = nbscrub().current_dir(d).arg("status").output().unwrap();
+    assert!(
+        stdout(&status).contains("clean filter: '"),
+        "{}",
+        stdout(&status)
+    );
+
+    let out = nbscrub()
+        .current_dir(d)
+        .args(["uninstall", "--filter", "--attributes", ".gitattributes"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(fs::read_to_string(d.join(".gitattributes")).unwrap(), "");
+    assert!(
+        !git(d, &["config", "--get", "filter.nbscrub.clean"])
+            .status
+            .success()
+    );
+}

@@ -6,6 +6,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 use super::Exit;
+use crate::cli::InstallArgs;
 use crate::git::Repo;
 
 const SCRIPT: &str = include_str!("../../hooks/pre-commit");
@@ -36,16 +37,15 @@ fn fail(message: String) -> Exit {
     Exit::Error
 }
 
-pub fn install() -> Exit {
+pub fn install(args: &InstallArgs) -> Exit {
+    if args.filter {
+        return install_filter(args);
+    }
     let h = match hooks() {
         Ok(h) => h,
         Err(e) => return fail(e),
     };
-    let exe = std::env::current_exe()
-        .and_then(|p| p.canonicalize())
-        .map(|p| p.to_string_lossy().into_owned())
-        .unwrap_or_else(|_| "nbscrub".into());
-    let script = SCRIPT.replace("@NBSCRUB@", &exe.replace('\'', "'\\''"));
+    let script = SCRIPT.replace("@NBSCRUB@", &quoted_exe().replace('\'', "'\\''"));
     if let Some(dir) = h.hook.parent()
         && let Err(e) = fs::create_dir_all(dir)
     {
@@ -77,7 +77,10 @@ pub fn install() -> Exit {
     Exit::Clean
 }
 
-pub fn uninstall() -> Exit {
+pub fn uninstall(args: &InstallArgs) -> Exit {
+    if args.filter {
+        return uninstall_filter(args);
+    }
     let h = match hooks() {
         Ok(h) => h,
         Err(e) => return fail(e),
@@ -110,6 +113,95 @@ pub fn uninstall() -> Exit {
     Exit::Clean
 }
 
+/// This binary's path (so hooks and filters run the nbscrub that installed
+/// them), or `nbscrub` from PATH when it cannot be known.
+fn quoted_exe() -> String {
+    std::env::current_exe()
+        .and_then(|p| p.canonicalize())
+        .map(|p| p.to_string_lossy().into_owned())
+        .unwrap_or_else(|_| "nbscrub".into())
+}
+
+/// The attributes line that routes notebooks through the filter.
+const ATTRIBUTES: &str = "*.ipynb filter=nbscrub diff=ipynb";
+
+fn filter_places(args: &InstallArgs) -> Result<(Repo, PathBuf), String> {
+    let repo = Repo::discover().map_err(|e| e.to_string())?;
+    let attributes = match &args.attributes {
+        Some(path) => repo.top.join(path),
+        None => repo
+            .attributes_file(args.global)
+            .map_err(|e| e.to_string())?,
+    };
+    Ok((repo, attributes))
+}
+
+fn install_filter(args: &InstallArgs) -> Exit {
+    let (repo, attributes) = match filter_places(args) {
+        Ok(places) => places,
+        Err(e) => return fail(e),
+    };
+    let exe = format!("'{}'", quoted_exe().replace('\'', "'\\''"));
+    let settings = [
+        ("filter.nbscrub.clean", format!("{exe} strip -")),
+        ("filter.nbscrub.smudge", "cat".to_owned()),
+        ("diff.ipynb.textconv", format!("{exe} strip --textconv")),
+    ];
+    for (key, value) in &settings {
+        if let Err(e) = repo.config_set(args.global, key, value) {
+            return fail(e.to_string());
+        }
+    }
+    let current = fs::read_to_string(&attributes).unwrap_or_default();
+    if !current.lines().any(|l| l.trim() == ATTRIBUTES) {
+        let mut text = current;
+        if !text.is_empty() && !text.ends_with('\n') {
+            text.push('\n');
+        }
+        text.push_str(ATTRIBUTES);
+        text.push('\n');
+        if let Some(dir) = attributes.parent() {
+            let _ = fs::create_dir_all(dir);
+        }
+        if let Err(e) = crate::atomic::write(&attributes, text.as_bytes()) {
+            return fail(format!("{}: {e}", attributes.display()));
+        }
+    }
+    println!(
+        "nbscrub: clean filter and diff textconv installed; notebooks are routed through them by {}",
+        attributes.display()
+    );
+    Exit::Clean
+}
+
+fn uninstall_filter(args: &InstallArgs) -> Exit {
+    let (repo, attributes) = match filter_places(args) {
+        Ok(places) => places,
+        Err(e) => return fail(e),
+    };
+    for key in [
+        "filter.nbscrub.clean",
+        "filter.nbscrub.smudge",
+        "diff.ipynb.textconv",
+    ] {
+        repo.config_unset(args.global, key);
+    }
+    if let Ok(current) = fs::read_to_string(&attributes)
+        && current.lines().any(|l| l.trim() == ATTRIBUTES)
+    {
+        let kept: String = current
+            .lines()
+            .filter(|l| l.trim() != ATTRIBUTES)
+            .map(|l| format!("{l}\n"))
+            .collect();
+        if let Err(e) = crate::atomic::write(&attributes, kept.as_bytes()) {
+            return fail(format!("{}: {e}", attributes.display()));
+        }
+    }
+    println!("nbscrub: clean filter removed");
+    Exit::Clean
+}
+
 pub fn status() -> Exit {
     let h = match hooks() {
         Ok(h) => h,
@@ -132,6 +224,12 @@ pub fn status() -> Exit {
         );
     } else {
         println!("pre-commit hook: not installed");
+    }
+    if let Ok(repo) = Repo::discover() {
+        match repo.config_get("filter.nbscrub.clean") {
+            Some(clean) => println!("clean filter: {clean}"),
+            None => println!("clean filter: not installed"),
+        }
     }
     Exit::Clean
 }
