@@ -113,6 +113,16 @@ pub struct ScanArgs {
     #[arg(long, conflicts_with = "paths")]
     pub staged: bool,
 
+    /// Scan every file blob reachable from REVS (all refs when none are
+    /// given) once, reporting the commit that introduced each finding.
+    #[arg(long, value_name = "REVS", num_args = 0.., conflicts_with_all = ["paths", "staged"])]
+    pub git_history: Option<Vec<String>>,
+
+    /// With --git-history: scan only shard K of N (by blob id), so a CI
+    /// matrix can split a large history; the shards together equal the whole.
+    #[arg(long, value_name = "K/N", requires = "git_history")]
+    pub shard: Option<String>,
+
     /// Report findings at or above this confidence: low, medium or high.
     #[arg(long, value_name = "LEVEL", default_value = "medium")]
     pub min_confidence: String,

@@ -104,6 +104,91 @@ impl Repo {
         Ok(staged)
     }
 
+    /// Every file blob reachable from `revs` (all refs when empty), once,
+    /// with the commit that introduced it and its path there, oldest first.
+    /// Only ids and paths are held, never contents. `keep` chooses blobs by
+    /// id (a shard of a CI matrix).
+    pub fn history(
+        &self,
+        revs: &[String],
+        keep: impl Fn(&str) -> bool,
+    ) -> Result<Vec<HistoryBlob>, GitError> {
+        let mut cmd = self.git();
+        cmd.args([
+            "log",
+            "--reverse",
+            "--topo-order",
+            "--format=%x01%H",
+            "--raw",
+            "--no-abbrev",
+            "-z",
+            "-m",
+            "--no-renames",
+            "--diff-filter=AMT",
+            "--no-ext-diff",
+        ]);
+        if revs.is_empty() {
+            cmd.arg("--all");
+        } else {
+            cmd.args(revs).arg("--");
+        }
+        let mut child = cmd
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|e| GitError::Spawn(crate::io_message(&e)))?;
+        let mut reader = BufReader::with_capacity(1 << 16, child.stdout.take().expect("piped"));
+        let mut seen = std::collections::HashSet::new();
+        let mut found = Vec::new();
+        let mut commit = String::new();
+        let mut token = Vec::new();
+        let mut pending_meta: Option<(String, String)> = None;
+        loop {
+            token.clear();
+            let n = reader
+                .read_until(0, &mut token)
+                .map_err(|e| GitError::Spawn(crate::io_message(&e)))?;
+            if n == 0 {
+                break;
+            }
+            if token.last() == Some(&0) {
+                token.pop();
+            }
+            let text = String::from_utf8_lossy(&token);
+            let text = text.trim_start_matches('\n');
+            if let Some((mode, blob)) = pending_meta.take() {
+                if (mode == "100644" || mode == "100755")
+                    && keep(&blob)
+                    && seen.insert(blob.clone())
+                {
+                    found.push(HistoryBlob {
+                        blob,
+                        commit: commit.clone(),
+                        path: text.to_owned(),
+                    });
+                }
+            } else if let Some(id) = text.strip_prefix('\u{1}') {
+                commit = id.trim().to_owned();
+            } else if let Some(meta) = text.strip_prefix(':') {
+                let parts: Vec<&str> = meta.split(' ').collect();
+                if parts.len() < 5 {
+                    return Err(GitError::Parse("log --raw".into()));
+                }
+                pending_meta = Some((parts[1].to_owned(), parts[3].to_owned()));
+            }
+        }
+        let out = child
+            .wait_with_output()
+            .map_err(|e| GitError::Spawn(crate::io_message(&e)))?;
+        if !out.status.success() {
+            return Err(GitError::Failed {
+                command: "log".into(),
+                message: String::from_utf8_lossy(&out.stderr).trim().to_owned(),
+            });
+        }
+        Ok(found)
+    }
+
     /// Starts a `git cat-file --batch` now, so that it is ready by the time
     /// the list of blobs to read is known.
     pub fn blob_reader(&self) -> Result<BlobReader, GitError> {
@@ -221,6 +306,14 @@ impl Repo {
             self.top.join(dir)
         })
     }
+}
+
+/// A blob of the history, where it first appeared.
+#[derive(Debug, Clone)]
+pub struct HistoryBlob {
+    pub blob: String,
+    pub commit: String,
+    pub path: String,
 }
 
 /// A running `git cat-file --batch`.

@@ -308,3 +308,111 @@ fn the_filter_install_strips_on_git_add_and_uninstalls() {
             .success()
     );
 }
+
+/// Runs `nbscrub scan --git-history` with `extra` arguments: the findings
+/// as (path, line, rule, commit).
+fn history(d: &Path, extra: &[&str]) -> Vec<(String, u64, String, String)> {
+    let out = nbscrub()
+        .current_dir(d)
+        .args(["scan", "--format", "json", "--git-history"])
+        .args(extra)
+        .output()
+        .unwrap();
+    assert!(matches!(out.status.code(), Some(0 | 1)), "{}", stderr(&out));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut found: Vec<_> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap().to_owned(),
+                f["line"].as_u64().unwrap(),
+                f["rule"].as_str().unwrap().to_owned(),
+                f["commit"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    found.sort();
+    found
+}
+
+#[test]
+fn history_finds_a_removed_secret_once_with_the_commit_that_added_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    git_ok(d, &["init", "-q", "-b", "main"]);
+    let commit = |msg: &str| {
+        git_ok(d, &["add", "-A"]);
+        git_ok(d, &["commit", "-q", "-m", msg]);
+        git_ok(d, &["rev-parse", "HEAD"]).trim().to_owned()
+    };
+    fs::write(d.join("README.md"), "hello\n").unwrap();
+    commit("start");
+    fs::write(
+        d.join("config.py"),
+        format!("region = 'eu'\nkey = \"{AWS_ID}\"\n"),
+    )
+    .unwrap();
+    let added = commit("add config");
+    // The same content again under another name: the same blob, one finding.
+    fs::write(
+        d.join("copy.py"),
+        format!("region = 'eu'\nkey = \"{AWS_ID}\"\n"),
+    )
+    .unwrap();
+    let copied = commit("copy");
+    fs::remove_file(d.join("config.py")).unwrap();
+    fs::remove_file(d.join("copy.py")).unwrap();
+    commit("remove the key");
+    for i in 0..3 {
+        fs::write(d.join("README.md"), format!("hello {i}\n")).unwrap();
+        commit("more");
+    }
+    let all = history(d, &[]);
+    assert_eq!(
+        all,
+        [(
+            "config.py".to_owned(),
+            2,
+            "aws-access-key-id".to_owned(),
+            added.clone()
+        )]
+    );
+    // Work tree scans no longer see it.
+    let now = nbscrub()
+        .current_dir(d)
+        .args(["scan", "."])
+        .output()
+        .unwrap();
+    assert_eq!(now.status.code(), Some(0), "{}", stdout(&now));
+
+    let mut shards = history(d, &["--shard", "1/2"]);
+    shards.extend(history(d, &["--shard", "2/2"]));
+    shards.sort();
+    assert_eq!(shards, all);
+    // Revisions limit the history: from the commit after the first one,
+    // the copy is where the blob first appears; after that, nowhere.
+    assert_eq!(
+        history(d, &[&format!("{added}..HEAD")]),
+        [(
+            "copy.py".to_owned(),
+            2,
+            "aws-access-key-id".to_owned(),
+            copied.clone()
+        )]
+    );
+    assert!(history(d, &[&format!("{copied}..HEAD")]).is_empty());
+
+    let out = nbscrub()
+        .current_dir(d)
+        .args(["scan", "--git-history", "--shard", "3/2"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("--shard: 3/2: K must be between 1 and N"),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -32,7 +32,20 @@ pub fn run(args: &ScanArgs) -> Exit {
         Ok(engine) => engine,
         Err(e) => return usage(&e.to_string()),
     };
-    let (items, walk_errors) = if args.staged {
+    let shard = match args.shard.as_deref().map(parse_shard).transpose() {
+        Ok(shard) => shard,
+        Err(e) => return usage(&format!("--shard: {e}")),
+    };
+    let mut history_repo = None;
+    let (items, walk_errors) = if let Some(revs) = &args.git_history {
+        match history_items(revs, shard) {
+            Ok((repo, items)) => {
+                history_repo = Some(repo);
+                (items, Vec::new())
+            }
+            Err(e) => return usage(&e.to_string()),
+        }
+    } else if args.staged {
         match staged_items() {
             Ok(items) => (items, Vec::new()),
             Err(e) => return usage(&e.to_string()),
@@ -41,27 +54,56 @@ pub fn run(args: &ScanArgs) -> Exit {
         let (paths, errors) = files::all_files(&args.paths);
         (paths.into_iter().map(Item::File).collect(), errors)
     };
-    let scan_one = |item: &Item| -> Outcome {
-        let read = match item {
-            Item::File(path) => files::read(path),
-            Item::Blob { bytes, .. } => Ok(files::judge(bytes.clone())),
+    let scan_one = |item: &Item, loaded: Option<Vec<u8>>| -> Outcome {
+        let read = match (item, loaded) {
+            (_, Some(bytes)) => Ok(files::judge(bytes)),
+            (Item::File(path), None) => files::read(path),
+            (Item::Blob { bytes, .. }, None) => Ok(files::judge(bytes.clone())),
+            (Item::History(_), None) => Err("the blob could not be read".to_owned()),
         };
         match read {
-            Ok(Input::Bytes(bytes)) => Outcome::Scanned {
-                bytes: bytes.len() as u64,
-                scan: scan_bytes(&engine, item.path(), &item.shown(), &bytes, min_confidence),
-            },
+            Ok(Input::Bytes(bytes)) => {
+                let mut scan =
+                    scan_bytes(&engine, item.path(), &item.shown(), &bytes, min_confidence);
+                if let Item::History(h) = item {
+                    for f in &mut scan.findings {
+                        f.commit = Some(h.commit.clone());
+                    }
+                }
+                Outcome::Scanned {
+                    bytes: bytes.len() as u64,
+                    scan,
+                }
+            }
             Ok(Input::Skipped(why)) => Outcome::Skipped(why),
             Err(message) => Outcome::Failed(message),
         }
     };
-    let outcomes: Vec<Outcome> = match rayon::ThreadPoolBuilder::new()
+    let pool = rayon::ThreadPoolBuilder::new()
         .stack_size(crate::PARSE_STACK)
-        .build()
-    {
-        Ok(pool) => pool.install(|| items.par_iter().map(scan_one).collect()),
-        Err(_) => items.iter().map(scan_one).collect(),
-    };
+        .build();
+    let mut outcomes: Vec<Outcome> = Vec::with_capacity(items.len());
+    // A batch at a time: a history scan holds one batch of blob contents.
+    for batch in items.chunks(BATCH) {
+        let loaded: Vec<Option<Vec<u8>>> = match &history_repo {
+            Some(repo) => match read_history(repo, batch) {
+                Ok(contents) => contents.into_iter().map(Some).collect(),
+                Err(e) => return usage(&e.to_string()),
+            },
+            None => batch.iter().map(|_| None).collect(),
+        };
+        let scan_batch = || -> Vec<Outcome> {
+            batch
+                .par_iter()
+                .zip(loaded)
+                .map(|(item, bytes)| scan_one(item, bytes))
+                .collect()
+        };
+        outcomes.extend(match &pool {
+            Ok(pool) => pool.install(scan_batch),
+            Err(_) => scan_batch(),
+        });
+    }
     let paths: Vec<&Path> = items.iter().map(Item::path).collect();
 
     let mut report = Report {
@@ -169,7 +211,12 @@ fn write_report(args: &ScanArgs, report: &Report) -> Result<(), String> {
 /// What is scanned: a file on disk, or a blob from git's index.
 enum Item {
     File(PathBuf),
-    Blob { path: String, bytes: Vec<u8> },
+    Blob {
+        path: String,
+        bytes: Vec<u8>,
+    },
+    /// A blob of the history, read when its batch comes.
+    History(crate::git::HistoryBlob),
 }
 
 impl Item {
@@ -177,6 +224,7 @@ impl Item {
         match self {
             Item::File(p) => p,
             Item::Blob { path, .. } => Path::new(path),
+            Item::History(h) => Path::new(&h.path),
         }
     }
 
@@ -184,6 +232,7 @@ impl Item {
         match self {
             Item::File(p) => shown(p),
             Item::Blob { path, .. } => path.clone(),
+            Item::History(h) => h.path.clone(),
         }
     }
 }
@@ -208,6 +257,63 @@ fn staged_items() -> Result<Vec<Item>, crate::git::GitError> {
             bytes,
         })
         .collect())
+}
+
+/// `K/N` → (K - 1, N).
+fn parse_shard(text: &str) -> Result<(u32, u32), String> {
+    let (k, n) = text.split_once('/').ok_or("expected K/N, e.g. 1/4")?;
+    let k: u32 = k
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{k}` is not a number"))?;
+    let n: u32 = n
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{n}` is not a number"))?;
+    if n == 0 || k == 0 || k > n {
+        return Err(format!("{k}/{n}: K must be between 1 and N"));
+    }
+    Ok((k - 1, n))
+}
+
+/// How many files are scanned at a time; for a history scan, how many
+/// blobs' contents are held at once.
+const BATCH: usize = 2048;
+
+/// `--git-history`: the ids of every file blob reachable (of this shard),
+/// each once, with its introducing commit; contents come batch by batch.
+fn history_items(
+    revs: &[String],
+    shard: Option<(u32, u32)>,
+) -> Result<(crate::git::Repo, Vec<Item>), crate::git::GitError> {
+    let repo = crate::git::Repo::discover()?;
+    // A stable split: a blob id is a hash already.
+    let keep = |blob: &str| match shard {
+        Some((k, n)) => {
+            u32::from_str_radix(blob.get(..8).unwrap_or(blob), 16).is_ok_and(|v| v % n == k)
+        }
+        None => true,
+    };
+    let items = repo
+        .history(revs, keep)?
+        .into_iter()
+        .map(Item::History)
+        .collect();
+    Ok((repo, items))
+}
+
+fn read_history(
+    repo: &crate::git::Repo,
+    batch: &[Item],
+) -> Result<Vec<Vec<u8>>, crate::git::GitError> {
+    let ids: Vec<&str> = batch
+        .iter()
+        .map(|item| match item {
+            Item::History(h) => h.blob.as_str(),
+            _ => unreachable!("a history scan holds history items only"),
+        })
+        .collect();
+    repo.blob_reader()?.read(&ids)
 }
 
 fn usage(message: &str) -> Exit {
