@@ -416,3 +416,105 @@ fn history_finds_a_removed_secret_once_with_the_commit_that_added_it() {
         stderr(&out)
     );
 }
+
+/// Renames, deletions, symlinks, submodules, Git LFS pointers, a merge and
+/// a linked worktree, in one repository.
+#[test]
+fn the_hook_handles_the_shapes_a_commit_can_take() {
+    let dir = repo();
+    let d = dir.path();
+    fs::write(d.join("old.ipynb"), stripped_notebook()).unwrap();
+    fs::write(d.join("gone.txt"), "bye\n").unwrap();
+    git_ok(d, &["add", "."]);
+    git_ok(d, &["commit", "-q", "-m", "first"]);
+
+    // A rename with new outputs, a deletion, a symlink to a notebook and an
+    // LFS pointer named like a notebook, in one commit.
+    git_ok(d, &["mv", "old.ipynb", "new.ipynb"]);
+    fs::write(d.join("new.ipynb"), executed_notebook()).unwrap();
+    git_ok(d, &["rm", "-q", "gone.txt"]);
+    std::os::unix::fs::symlink("new.ipynb", d.join("link.ipynb")).unwrap();
+    let pointer = "version https://git-lfs.github.com/spec/v1\noid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\nsize 12345\n";
+    fs::write(d.join("big.ipynb"), pointer).unwrap();
+    git_ok(d, &["add", "-A"]);
+    let out = git(d, &["commit", "-q", "-m", "shapes"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(head_file(d, "new.ipynb"), stripped_notebook());
+    assert_eq!(head_file(d, "big.ipynb"), pointer);
+    assert_eq!(
+        git_ok(d, &["ls-files", "-s", "link.ipynb"])
+            .split(' ')
+            .next(),
+        Some("120000")
+    );
+
+    // A submodule: its entry is a commit, not a blob, and is left alone.
+    let sub = tempfile::tempdir().unwrap();
+    git_ok(sub.path(), &["init", "-q", "-b", "main"]);
+    fs::write(sub.path().join("x.txt"), "x\n").unwrap();
+    git_ok(sub.path(), &["add", "."]);
+    git_ok(sub.path(), &["commit", "-q", "-m", "sub"]);
+    let sub_url = sub.path().to_string_lossy().into_owned();
+    git_ok(
+        d,
+        &[
+            "-c",
+            "protocol.file.allow=always",
+            "submodule",
+            "add",
+            "-q",
+            &sub_url,
+            "vendor/sub",
+        ],
+    );
+    let out = git(d, &["commit", "-q", "-m", "submodule"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+
+    // A merge whose conflict is resolved with an executed notebook.
+    git_ok(d, &["checkout", "-q", "-b", "side"]);
+    fs::write(
+        d.join("new.ipynb"),
+        stripped_notebook().replace("hello", "side"),
+    )
+    .unwrap();
+    git_ok(d, &["commit", "-q", "-am", "side"]);
+    git_ok(d, &["checkout", "-q", "main"]);
+    fs::write(
+        d.join("new.ipynb"),
+        stripped_notebook().replace("hello", "main"),
+    )
+    .unwrap();
+    git_ok(d, &["commit", "-q", "-am", "main"]);
+    assert!(!git(d, &["merge", "-q", "side"]).status.success());
+    fs::write(
+        d.join("new.ipynb"),
+        executed_notebook().replace("hello", "merged"),
+    )
+    .unwrap();
+    git_ok(d, &["add", "new.ipynb"]);
+    let out = git(d, &["commit", "-q", "--no-edit"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        git_ok(d, &["rev-list", "--parents", "-n", "1", "HEAD"])
+            .split(' ')
+            .count(),
+        3
+    );
+    assert_eq!(
+        head_file(d, "new.ipynb"),
+        stripped_notebook().replace("hello", "merged")
+    );
+
+    // A linked worktree shares the hook and has an index of its own.
+    let wt = d.join("../wt-".to_owned() + &d.file_name().unwrap().to_string_lossy());
+    git_ok(
+        d,
+        &["worktree", "add", "-q", wt.to_str().unwrap(), "-b", "wt"],
+    );
+    fs::write(wt.join("w.ipynb"), executed_notebook()).unwrap();
+    git_ok(&wt, &["add", "w.ipynb"]);
+    let out = git(&wt, &["commit", "-q", "-m", "in a worktree"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(git_ok(&wt, &["show", "HEAD:w.ipynb"]), stripped_notebook());
+    let _ = fs::remove_dir_all(&wt);
+}

@@ -44,7 +44,10 @@ fn run() -> Result<Exit, GitError> {
     let mut stripped = Vec::new();
     let mut failed = false;
     for (entry, staged_bytes) in staged.iter().zip(contents) {
-        if entry.path.ends_with(".ipynb") {
+        // A Git LFS pointer stands for a notebook stored elsewhere: there is
+        // nothing here to strip.
+        let lfs_pointer = staged_bytes.starts_with(b"version https://git-lfs.github.com/spec/");
+        if entry.path.ends_with(".ipynb") && !lfs_pointer {
             match strip_bytes(&staged_bytes, &options, false, Render::IfChanged) {
                 Ok((true, Some(text))) => {
                     stripped.push((committed.len(), staged_bytes));
