@@ -518,3 +518,41 @@ fn the_hook_handles_the_shapes_a_commit_can_take() {
     assert_eq!(git_ok(&wt, &["show", "HEAD:w.ipynb"]), stripped_notebook());
     let _ = fs::remove_dir_all(&wt);
 }
+
+#[test]
+fn the_global_filter_install_writes_the_users_config_and_attributes() {
+    let home = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    git_ok(d, &["init", "-q", "-b", "main"]);
+    let run = |verb: &str| {
+        let out = nbscrub()
+            .current_dir(d)
+            .args([verb, "--filter", "--global"])
+            .env("HOME", home.path())
+            .env_remove("XDG_CONFIG_HOME")
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    };
+    run("install");
+    let config = fs::read_to_string(home.path().join(".gitconfig")).unwrap();
+    assert!(config.contains("[filter \"nbscrub\"]"), "{config}");
+    assert!(config.contains("textconv = "), "{config}");
+    let attributes = home.path().join(".config/git/attributes");
+    assert_eq!(
+        fs::read_to_string(&attributes).unwrap(),
+        "*.ipynb filter=nbscrub diff=ipynb\n"
+    );
+    assert!(
+        !d.join(".git/info/attributes").exists()
+            || !fs::read_to_string(d.join(".git/info/attributes"))
+                .unwrap()
+                .contains("nbscrub")
+    );
+    run("uninstall");
+    assert_eq!(fs::read_to_string(&attributes).unwrap(), "");
+    let config = fs::read_to_string(home.path().join(".gitconfig")).unwrap();
+    assert!(!config.contains("nbscrub strip"), "{config}");
+}
