@@ -93,6 +93,13 @@ pub enum Format {
     Json,
     /// One JSON object per finding, one per line.
     Jsonl,
+    /// SARIF 2.1.0, for GitHub code scanning.
+    Sarif,
+    /// JUnit XML: a test case per file, a failure per finding.
+    Junit,
+    /// A JSON line per file with an S3 TagSet (Classification PHI, PII,
+    /// SECRET or CLEAN), for `aws s3api put-object-tagging`.
+    Tags,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -65,16 +65,21 @@ fn no_planted_value_is_ever_printed() {
         .map(|e| {
             // A private key's armour lines (`-----BEGIN RSA PRIVATE KEY-----`)
             // are shown on purpose; its body never is.
-            e["value"]
-                .as_str()
-                .unwrap()
+            let value = e["value"].as_str().unwrap();
+            // Fixed prefixes that every such token shares are public (rule
+            // descriptions name them); the rest of the value is not.
+            let value = ["sk-ant-api03-", "https://hooks.slack.com/services/"]
+                .iter()
+                .find_map(|p| value.strip_prefix(p))
+                .unwrap_or(value);
+            value
                 .split("-----")
                 .filter(|part| !part.starts_with("BEGIN ") && !part.starts_with("END "))
                 .collect()
         })
         .collect();
     let dir = tempfile::tempdir().unwrap();
-    for format in ["text", "json", "jsonl"] {
+    for format in ["text", "json", "jsonl", "sarif", "junit", "tags"] {
         let report = dir.path().join(format!("report.{format}"));
         for to_file in [false, true] {
             let mut cmd = nbscrub();
@@ -89,7 +94,10 @@ fn no_planted_value_is_ever_printed() {
             if to_file {
                 printed += &std::fs::read_to_string(&report).unwrap();
             }
-            assert!(printed.contains("…"), "{format}: no redacted value shown");
+            // Tags name rules, not values.
+            if format != "tags" {
+                assert!(printed.contains("…"), "{format}: no redacted value shown");
+            }
             for v in &values {
                 // Any 12 consecutive characters of a value would be too much.
                 let chars: Vec<char> = v.chars().collect();

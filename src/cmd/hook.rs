@@ -111,6 +111,7 @@ fn run() -> Result<Exit, GitError> {
             stats: Stats::default(),
             errors: Vec::new(),
             warnings: Vec::new(),
+            scanned: Vec::new(),
         };
         let mut text = Vec::new();
         let _ = report::write_text(&report, &mut text, false);

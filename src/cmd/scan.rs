@@ -118,11 +118,13 @@ pub fn run(args: &ScanArgs) -> Exit {
             })
             .collect(),
         warnings: Vec::new(),
+        scanned: Vec::new(),
     };
     for (path, outcome) in paths.iter().zip(outcomes) {
         match outcome {
             Outcome::Scanned { bytes, scan } => {
                 report.stats.files += 1;
+                report.scanned.push(shown(path));
                 report.stats.bytes += bytes;
                 report.findings.extend(scan.findings);
                 if let Some(message) = scan.warning {
@@ -188,6 +190,9 @@ fn write_report(args: &ScanArgs, report: &Report) -> Result<(), String> {
         Format::Text => report::write_text(report, &mut buf, color),
         Format::Json => report::write_json(report, &mut buf),
         Format::Jsonl => report::write_jsonl(report, &mut buf),
+        Format::Sarif => report::sarif::write(report, &rule_infos(), &src_root(), &mut buf),
+        Format::Junit => report::junit::write(report, &report.scanned, &mut buf),
+        Format::Tags => report::tags::write(report, &report.scanned, &mut buf),
     }
     .map_err(|e| e.to_string())?;
     match &args.output {
@@ -314,6 +319,32 @@ fn read_history(
         })
         .collect();
     repo.blob_reader()?.read(&ids)
+}
+
+/// What SARIF says of each rule.
+fn rule_infos() -> std::collections::BTreeMap<String, report::sarif::RuleInfo> {
+    crate::detect::builtin_rules()
+        .unwrap_or_default()
+        .into_iter()
+        .map(|r| {
+            let info = report::sarif::RuleInfo {
+                description: r.description,
+                category: r.category.as_str(),
+            };
+            (r.id, info)
+        })
+        .collect()
+}
+
+/// The current directory as a `file://` URI ending in `/`: SARIF paths are
+/// relative to it.
+fn src_root() -> String {
+    let dir = std::env::current_dir().unwrap_or_default();
+    let mut uri = format!("file://{}", report::sarif::encode(&dir.to_string_lossy()));
+    if !uri.ends_with('/') {
+        uri.push('/');
+    }
+    uri
 }
 
 fn usage(message: &str) -> Exit {

@@ -1,7 +1,10 @@
 //! Reports: findings and statistics as text for people, JSON and JSON
 //! Lines for tools. Values reach this module already redacted.
 
+pub mod junit;
 pub mod redact;
+pub mod sarif;
+pub mod tags;
 
 use std::io::{self, Write};
 
@@ -58,6 +61,9 @@ pub struct Report {
     pub errors: Vec<Problem>,
     /// Files scanned in a lesser way, e.g. a notebook that is not JSON.
     pub warnings: Vec<Problem>,
+    /// Every file scanned, as reported (JUnit and tags list clean files too).
+    #[serde(skip)]
+    pub scanned: Vec<String>,
 }
 
 pub fn write_json(report: &Report, out: &mut dyn Write) -> io::Result<()> {
