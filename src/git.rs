@@ -189,6 +189,16 @@ impl Repo {
         Ok(found)
     }
 
+    /// The staged regular files and their staged contents. The blob reader
+    /// starts before `git diff`, so the two process start-ups overlap.
+    pub fn staged_files(&self) -> Result<Vec<(Staged, Vec<u8>)>, GitError> {
+        let reader = self.blob_reader()?;
+        let staged: Vec<Staged> = self.staged()?.into_iter().filter(Staged::is_file).collect();
+        let ids: Vec<&str> = staged.iter().map(|s| s.blob.as_str()).collect();
+        let contents = reader.read(&ids)?;
+        Ok(staged.into_iter().zip(contents).collect())
+    }
+
     /// Starts a `git cat-file --batch` now, so that it is ready by the time
     /// the list of blobs to read is known.
     pub fn blob_reader(&self) -> Result<BlobReader, GitError> {
@@ -205,7 +215,7 @@ impl Repo {
 
     /// Stores each of `contents` as a blob, through one `git hash-object`,
     /// and returns their ids in order.
-    pub fn write_blobs(&self, contents: &[Vec<u8>]) -> Result<Vec<String>, GitError> {
+    pub fn write_blobs(&self, contents: &[&[u8]]) -> Result<Vec<String>, GitError> {
         if contents.is_empty() {
             return Ok(Vec::new());
         }

@@ -30,11 +30,8 @@ fn run() -> Result<Exit, GitError> {
     let repo = Repo::for_hook()?;
     // Git processes cost milliseconds each to start: the blob reader and
     // the rules start while `git diff` runs.
-    let reader = repo.blob_reader()?;
     let engine = std::thread::spawn(|| crate::detect::builtin_rules().and_then(Engine::new));
-    let staged: Vec<Staged> = repo.staged()?.into_iter().filter(Staged::is_file).collect();
-    let ids: Vec<&str> = staged.iter().map(|s| s.blob.as_str()).collect();
-    let contents = reader.read(&ids)?;
+    let (staged, contents): (Vec<Staged>, Vec<Vec<u8>>) = repo.staged_files()?.into_iter().unzip();
     if staged.is_empty() {
         return Ok(Exit::Clean);
     }
@@ -64,9 +61,9 @@ fn run() -> Result<Exit, GitError> {
         committed.push(staged_bytes);
     }
 
-    let new_blobs: Vec<Vec<u8>> = stripped
+    let new_blobs: Vec<&[u8]> = stripped
         .iter()
-        .map(|(i, _)| committed[*i].clone())
+        .map(|(i, _)| committed[*i].as_slice())
         .collect();
     let ids = repo.write_blobs(&new_blobs)?;
     let mut updates = Vec::with_capacity(ids.len());

@@ -104,7 +104,7 @@ pub fn run(args: &ScanArgs) -> Exit {
             Err(_) => scan_batch(),
         });
     }
-    let paths: Vec<&Path> = items.iter().map(Item::path).collect();
+    let names: Vec<String> = items.iter().map(Item::shown).collect();
 
     let mut report = Report {
         version: 1,
@@ -120,16 +120,16 @@ pub fn run(args: &ScanArgs) -> Exit {
         warnings: Vec::new(),
         scanned: Vec::new(),
     };
-    for (path, outcome) in paths.iter().zip(outcomes) {
+    for (name, outcome) in names.into_iter().zip(outcomes) {
         match outcome {
             Outcome::Scanned { bytes, scan } => {
                 report.stats.files += 1;
-                report.scanned.push(shown(path));
+                report.scanned.push(name.clone());
                 report.stats.bytes += bytes;
                 report.findings.extend(scan.findings);
                 if let Some(message) = scan.warning {
                     report.warnings.push(Problem {
-                        path: shown(path),
+                        path: name.clone(),
                         message,
                     });
                 }
@@ -142,7 +142,7 @@ pub fn run(args: &ScanArgs) -> Exit {
                     Skip::TooLarge => {
                         by.too_large += 1;
                         report.warnings.push(Problem {
-                            path: shown(path),
+                            path: name.clone(),
                             message: format!(
                                 "larger than {} MiB; not scanned",
                                 files::MAX_SCAN_BYTES >> 20
@@ -152,7 +152,7 @@ pub fn run(args: &ScanArgs) -> Exit {
                 }
             }
             Outcome::Failed(message) => report.errors.push(Problem {
-                path: shown(path),
+                path: name.clone(),
                 message,
             }),
         }
@@ -165,7 +165,7 @@ pub fn run(args: &ScanArgs) -> Exit {
     for p in &report.errors {
         eprintln!("nbscrub: {}: {}", p.path, p.message);
     }
-    if let Err(e) = write_report(args, &report) {
+    if let Err(e) = write_report(args, &engine, &report) {
         eprintln!("nbscrub: {e}");
         return Exit::Error;
     }
@@ -181,7 +181,7 @@ pub fn run(args: &ScanArgs) -> Exit {
     }
 }
 
-fn write_report(args: &ScanArgs, report: &Report) -> Result<(), String> {
+fn write_report(args: &ScanArgs, engine: &Engine, report: &Report) -> Result<(), String> {
     let mut buf = Vec::new();
     let color = args.output.is_none()
         && std::io::stdout().is_terminal()
@@ -190,7 +190,7 @@ fn write_report(args: &ScanArgs, report: &Report) -> Result<(), String> {
         Format::Text => report::write_text(report, &mut buf, color),
         Format::Json => report::write_json(report, &mut buf),
         Format::Jsonl => report::write_jsonl(report, &mut buf),
-        Format::Sarif => report::sarif::write(report, &rule_infos(), &src_root(), &mut buf),
+        Format::Sarif => report::sarif::write(report, &rule_infos(engine), &src_root(), &mut buf),
         Format::Junit => report::junit::write(report, &report.scanned, &mut buf),
         Format::Tags => report::tags::write(report, &report.scanned, &mut buf),
     }
@@ -245,18 +245,9 @@ impl Item {
 /// `--staged`: the content of the index (honouring `GIT_INDEX_FILE`), not
 /// the work tree, for every file changed against HEAD.
 fn staged_items() -> Result<Vec<Item>, crate::git::GitError> {
-    let repo = crate::git::Repo::discover()?;
-    let reader = repo.blob_reader()?;
-    let staged: Vec<_> = repo
-        .staged()?
-        .into_iter()
-        .filter(crate::git::Staged::is_file)
-        .collect();
-    let ids: Vec<&str> = staged.iter().map(|s| s.blob.as_str()).collect();
-    let blobs = reader.read(&ids)?;
+    let staged = crate::git::Repo::discover()?.staged_files()?;
     Ok(staged
         .into_iter()
-        .zip(blobs)
         .map(|(s, bytes)| Item::Blob {
             path: s.path,
             bytes,
@@ -321,17 +312,16 @@ fn read_history(
     repo.blob_reader()?.read(&ids)
 }
 
-/// What SARIF says of each rule.
-fn rule_infos() -> std::collections::BTreeMap<String, report::sarif::RuleInfo> {
-    crate::detect::builtin_rules()
-        .unwrap_or_default()
-        .into_iter()
+/// What SARIF says of each rule, from the rules the scan ran.
+fn rule_infos(engine: &Engine) -> std::collections::BTreeMap<String, report::sarif::RuleInfo> {
+    engine
+        .rules()
         .map(|r| {
             let info = report::sarif::RuleInfo {
-                description: r.description,
+                description: r.description.clone(),
                 category: r.category.as_str(),
             };
-            (r.id, info)
+            (r.id.clone(), info)
         })
         .collect()
 }
