@@ -1,11 +1,15 @@
-//! Scanning one file: its bytes become segments (formats), segments become
-//! matches (detect), matches become located, redacted findings (report).
-//! The values found never leave this function unredacted.
+//! Scanning one file: its bytes become segments or table cells (formats),
+//! those become matches and classified columns (detect), and those become
+//! located, redacted findings (report). The values found never leave this
+//! module unredacted.
 
 use std::collections::HashMap;
+use std::io::Read;
 use std::path::Path;
 
-use crate::detect::{Confidence, Engine, Match};
+use crate::detect::columns::{Class, Column, Place};
+use crate::detect::{Category, Confidence, Engine, Match, Rule};
+use crate::formats::dataset::{self, Batch, DatasetError, Kind};
 use crate::formats::{self, Lines, Segment};
 use crate::report::{Finding, fingerprint, redact::redact};
 
@@ -15,7 +19,7 @@ pub struct FileScan {
     pub warning: Option<String>,
 }
 
-/// Scans `bytes`, the content of the file reported as `path`.
+/// Scans `bytes`, the content of the file reported as `shown`.
 pub fn scan_bytes(
     engine: &Engine,
     path: &Path,
@@ -23,8 +27,30 @@ pub fn scan_bytes(
     bytes: &[u8],
     min_confidence: Confidence,
 ) -> FileScan {
-    let mut warning = None;
+    if let Some(kind) = dataset::kind(path) {
+        match scan_dataset(engine, kind, bytes, shown, min_confidence) {
+            Ok(scan) => return scan,
+            // A `.json` file that holds no records is an ordinary file.
+            Err(DatasetError::NoRecords) => {}
+            Err(e) => {
+                let mut scan = scan_text(engine, shown, bytes, min_confidence, false);
+                scan.warning = Some(format!("{e}; scanned as text"));
+                return scan;
+            }
+        }
+    }
     let notebook = path.extension().is_some_and(|e| e == "ipynb");
+    scan_text(engine, shown, bytes, min_confidence, notebook)
+}
+
+fn scan_text(
+    engine: &Engine,
+    shown: &str,
+    bytes: &[u8],
+    min_confidence: Confidence,
+    notebook: bool,
+) -> FileScan {
+    let mut warning = None;
     let segments = if notebook {
         match std::str::from_utf8(bytes) {
             Ok(text) => match formats::notebook::segments(text) {
@@ -47,44 +73,454 @@ pub fn scan_bytes(
     };
 
     let mut lines: Option<Lines> = None;
-    let mut findings = Vec::new();
-    let mut occurrences: HashMap<(String, String), usize> = HashMap::new();
+    let mut out = Findings::new(shown, min_confidence);
     let mut matches: Vec<Match> = Vec::new();
     for segment in &segments {
         matches.clear();
         engine.scan(&segment.text, &mut matches);
         for m in &matches {
             let rule = engine.rule(m.rule);
-            if rule.confidence < min_confidence {
+            let lines = lines.get_or_insert_with(|| Lines::new(bytes));
+            let start = lines.position(segment.file_offset(m.start));
+            let end = lines.position(segment.file_end(m.end));
+            let mut f = out.finding(
+                rule,
+                m.confidence,
+                start,
+                end,
+                &segment.text[m.start..m.end],
+            );
+            if let Some(f) = f.as_mut() {
+                f.cell = segment.location.cell;
+                f.output = segment.location.output;
+                f.mime = segment.location.mime.clone();
+            }
+            out.push(f);
+        }
+    }
+    FileScan {
+        findings: out.finish(),
+        warning,
+    }
+}
+
+/// Findings of one file as they are made: redacted, fingerprinted, those
+/// below the confidence asked for left out.
+struct Findings<'a> {
+    shown: &'a str,
+    min_confidence: Confidence,
+    found: Vec<Finding>,
+    occurrences: HashMap<(String, String), usize>,
+}
+
+impl<'a> Findings<'a> {
+    fn new(shown: &'a str, min_confidence: Confidence) -> Findings<'a> {
+        Findings {
+            shown,
+            min_confidence,
+            found: Vec::new(),
+            occurrences: HashMap::new(),
+        }
+    }
+
+    fn finding(
+        &mut self,
+        rule: &Rule,
+        confidence: Confidence,
+        (line, column): (usize, usize),
+        (end_line, end_column): (usize, usize),
+        value: &[u8],
+    ) -> Option<Finding> {
+        self.shown_as(
+            rule,
+            confidence,
+            (line, column),
+            (end_line, end_column),
+            shown(rule, value),
+        )
+    }
+
+    fn shown_as(
+        &mut self,
+        rule: &Rule,
+        confidence: Confidence,
+        (line, column): (usize, usize),
+        (end_line, end_column): (usize, usize),
+        redacted: String,
+    ) -> Option<Finding> {
+        if confidence < self.min_confidence {
+            return None;
+        }
+        let n = self
+            .occurrences
+            .entry((rule.id.clone(), redacted.clone()))
+            .or_default();
+        *n += 1;
+        Some(Finding {
+            path: self.shown.to_owned(),
+            line,
+            column,
+            end_line,
+            end_column,
+            rule: rule.id.clone(),
+            category: rule.category.as_str(),
+            confidence: confidence.as_str(),
+            cell: None,
+            output: None,
+            mime: None,
+            field: None,
+            rows: None,
+            commit: None,
+            fingerprint: fingerprint(&rule.id, self.shown, &redacted, *n),
+            redacted,
+        })
+    }
+
+    fn push(&mut self, finding: Option<Finding>) {
+        self.found.extend(finding);
+    }
+
+    fn finish(mut self) -> Vec<Finding> {
+        self.found
+            .sort_by(|a, b| (a.line, a.column, &a.rule).cmp(&(b.line, b.column, &b.rule)));
+        self.found
+    }
+}
+
+/// A value as a report shows it: personal identifiers keep their shape
+/// (`***-**-6789`), secrets their first and last characters.
+fn shown(rule: &Rule, value: &[u8]) -> String {
+    match rule.category {
+        Category::Secret => redact(value),
+        Category::Pii | Category::Phi => crate::report::redact::mask(value),
+    }
+}
+
+/// PII and PHI found in free text within one column, counted like a
+/// classified column.
+struct Counted {
+    confidence: Confidence,
+    rows: u64,
+    first: Place,
+}
+
+/// A dataset, streamed: columns classified, free text and secrets found in
+/// cells, one finding per column and rule for personal data.
+pub fn scan_dataset(
+    engine: &Engine,
+    kind: Kind,
+    input: impl Read,
+    shown_path: &str,
+    min_confidence: Confidence,
+) -> Result<FileScan, DatasetError> {
+    let columns = engine.columns();
+    let mut out = Findings::new(shown_path, min_confidence);
+    // Column state and display name, by column index.
+    let mut state: Vec<Column> = Vec::new();
+    let mut names: Vec<String> = Vec::new();
+    let mut header: Option<bool> = None;
+    let mut header_line = 1;
+    let mut data_rows: u64 = 0;
+    let mut counted: HashMap<(usize, usize), Counted> = HashMap::new();
+    let mut matches: Vec<Match> = Vec::new();
+    let delimited = matches!(kind, Kind::Delimited(_));
+    dataset::read(kind, input, |batch: &Batch| {
+        let mut skip_record = None;
+        if header.is_none() {
+            let first: Vec<&[u8]> = batch
+                .cells
+                .iter()
+                .take_while(|c| c.record == 0)
+                .map(|c| batch.value(c))
+                .collect();
+            let is_header = delimited && looks_like_header(engine, &first);
+            header = Some(is_header);
+            header_line = batch.line;
+            if is_header {
+                names = first
+                    .iter()
+                    .map(|v| String::from_utf8_lossy(v).trim().to_owned())
+                    .collect();
+                skip_record = Some(0);
+            }
+        }
+        // JSON key paths name their columns as they appear.
+        if !delimited {
+            names.clone_from(&batch.names);
+        }
+        data_rows += (batch.records.len() - usize::from(skip_record.is_some())) as u64;
+
+        // Secrets, and personal data next to its keyword, in the records
+        // as stored.
+        matches.clear();
+        engine.scan_with(&batch.raw, false, &mut matches);
+        for m in &matches {
+            let rule = engine.rule(m.rule);
+            let cell = cell_at(batch, m.start);
+            if skip_record.is_some() && batch.record_at(m.start) == 0 {
+                // A header row holds names, not values.
+                if rule.category != Category::Secret {
+                    continue;
+                }
+            }
+            if rule.category == Category::Secret {
+                let mut f = out.finding(
+                    rule,
+                    m.confidence,
+                    batch.position(m.start),
+                    batch.position(m.end),
+                    &batch.raw[m.start..m.end],
+                );
+                if let Some(f) = f.as_mut() {
+                    f.field = cell.and_then(|c| names.get(c.column).cloned());
+                }
+                out.push(f);
                 continue;
             }
-            let lines = lines.get_or_insert_with(|| Lines::new(bytes));
-            let (line, column) = lines.position(segment.file_offset(m.start));
-            let (end_line, end_column) = lines.position(segment.file_end(m.end));
-            let redacted = redact(&segment.text[m.start..m.end]);
-            let n = occurrences
-                .entry((rule.id.clone(), redacted.clone()))
-                .or_default();
-            *n += 1;
-            findings.push(Finding {
-                path: shown.to_owned(),
-                line,
-                column,
-                end_line,
-                end_column,
-                rule: rule.id.clone(),
-                category: rule.category.as_str(),
-                confidence: rule.confidence.as_str(),
-                cell: segment.location.cell,
-                output: segment.location.output,
-                mime: segment.location.mime.clone(),
-                field: None,
-                commit: None,
-                fingerprint: fingerprint(&rule.id, shown, &redacted, *n),
-                redacted,
+            // Personal data must lie within one cell.
+            let Some(c) = cell.filter(|c| cell_at(batch, m.end - 1).map(|e| e.raw) == Some(c.raw))
+            else {
+                continue;
+            };
+            count(&mut counted, c.column, m, || {
+                place(batch, m.start, rule, &batch.raw[m.start..m.end])
+            });
+        }
+
+        for c in &batch.cells {
+            if skip_record == Some(c.record) {
+                continue;
+            }
+            while state.len() <= c.column {
+                let name = names.get(state.len()).map(String::as_str);
+                state.push(columns.column(name));
+            }
+            let value = batch.value(c);
+            let column = &mut state[c.column];
+            columns.observe(engine, column, value, || place_plain(batch, c.raw, value));
+            // Free text: personal data inside a longer value.
+            if value.len() > 24 && memchr::memchr(b' ', value).is_some() {
+                matches.clear();
+                engine.scan_patterns(value, &mut matches);
+                for m in &matches {
+                    let whole = value[..m.start].iter().all(u8::is_ascii_whitespace)
+                        && value[m.end..].iter().all(u8::is_ascii_whitespace);
+                    if whole {
+                        continue;
+                    }
+                    let rule = engine.rule(m.rule);
+                    count(&mut counted, c.column, m, || {
+                        let mut p = place_plain(batch, c.raw, &value[m.start..m.end]);
+                        p.shown = shown(rule, &value[m.start..m.end]);
+                        p
+                    });
+                }
+            }
+        }
+    })?;
+
+    let field = |i: usize| match names.get(i) {
+        Some(name) => name.clone(),
+        None => format!("column {}", i + 1),
+    };
+    for column in state.iter_mut() {
+        columns.decide(column);
+    }
+    let classes = settle(&state, &names);
+    let mut identifiers: Vec<(usize, Confidence)> = Vec::new();
+    let mut health: Vec<usize> = Vec::new();
+    for (i, column) in state.iter_mut().enumerate() {
+        let (Some(class), Some(first)) = (classes[i], column.first.clone()) else {
+            continue;
+        };
+        let rule = engine.rule(class.rule);
+        if class.health {
+            health.push(i);
+        } else if class.confidence >= Confidence::Medium {
+            identifiers.push((i, class.confidence));
+        }
+        counted.remove(&(i, class.rule));
+        let mut f = out.shown_as(
+            rule,
+            class.confidence,
+            (first.line, first.column),
+            (first.line, first.column),
+            first.shown,
+        );
+        if let Some(f) = f.as_mut() {
+            f.field = Some(field(i));
+            f.rows = Some(column.rows);
+        }
+        out.push(f);
+    }
+    let mut counted: Vec<((usize, usize), Counted)> = counted.into_iter().collect();
+    counted.sort_by_key(|(k, _)| *k);
+    for ((i, r), c) in counted {
+        let mut f = out.shown_as(
+            engine.rule(r),
+            c.confidence,
+            (c.first.line, c.first.column),
+            (c.first.line, c.first.column),
+            c.first.shown,
+        );
+        if let Some(f) = f.as_mut() {
+            f.field = Some(field(i));
+            f.rows = Some(c.rows);
+        }
+        out.push(f);
+    }
+    if let (Some(&h), false) = (health.first(), identifiers.is_empty()) {
+        let confidence = identifiers
+            .iter()
+            .map(|(_, c)| *c)
+            .max()
+            .unwrap_or(Confidence::Medium);
+        let which: Vec<String> = identifiers.iter().map(|(i, _)| field(*i)).collect();
+        let summary = format!(
+            "{} beside {}",
+            which.join(", "),
+            health
+                .iter()
+                .map(|&i| field(i))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        let mut f = out.shown_as(
+            &PHI_RECORD,
+            confidence,
+            (header_line, 1),
+            (header_line, 1),
+            summary,
+        );
+        if let Some(f) = f.as_mut() {
+            f.field = Some(field(h));
+            f.rows = Some(data_rows);
+        }
+        out.push(f);
+    }
+    Ok(FileScan {
+        findings: out.finish(),
+        warning: None,
+    })
+}
+
+/// Column names that say a table is about people, beside a column named
+/// just `name`.
+const PERSONAL: &[&str] = &[
+    "sex",
+    "gender",
+    "age",
+    "patient",
+    "passenger",
+    "customer",
+    "employee",
+    "member",
+];
+
+/// The classes of a table's decided columns, a weakly named column (`name`)
+/// kept only beside another personal column and otherwise lowered.
+fn settle(state: &[Column], names: &[String]) -> Vec<Option<Class>> {
+    let strong = state.iter().any(|c| {
+        c.class
+            .is_some_and(|k| !k.weak && !k.health && k.confidence >= Confidence::Medium)
+    });
+    let personal = strong
+        || names.iter().any(|n| {
+            crate::detect::columns::words(n)
+                .iter()
+                .any(|w| PERSONAL.contains(&w.as_str()))
+        });
+    state
+        .iter()
+        .map(|c| {
+            c.class.map(|mut k| {
+                if k.weak && !personal {
+                    k.confidence = Confidence::Low;
+                }
+                k
+            })
+        })
+        .collect()
+}
+
+/// The finding for a table that ties people to their health.
+pub static PHI_RECORD: std::sync::LazyLock<Rule> = std::sync::LazyLock::new(|| Rule {
+    id: "phi-record".into(),
+    description: "A table that holds identifiers next to health information".into(),
+    category: Category::Phi,
+    confidence: Confidence::High,
+    keywords: Vec::new(),
+    context: Vec::new(),
+    with_context: None,
+    columns: Vec::new(),
+    value: None,
+    tables_only: true,
+    health: false,
+    regex: String::new(),
+    validators: Vec::new(),
+    min_entropy: None,
+    window: None,
+    examples: Vec::new(),
+    negatives: Vec::new(),
+});
+
+fn count(
+    counted: &mut HashMap<(usize, usize), Counted>,
+    column: usize,
+    m: &Match,
+    first: impl FnOnce() -> Place,
+) {
+    match counted.entry((column, m.rule)) {
+        std::collections::hash_map::Entry::Occupied(mut e) => {
+            let c = e.get_mut();
+            c.rows += 1;
+            c.confidence = c.confidence.max(m.confidence);
+        }
+        std::collections::hash_map::Entry::Vacant(e) => {
+            e.insert(Counted {
+                confidence: m.confidence,
+                rows: 1,
+                first: first(),
             });
         }
     }
-    findings.sort_by(|a, b| (a.line, a.column, &a.rule).cmp(&(b.line, b.column, &b.rule)));
-    FileScan { findings, warning }
+}
+
+fn place(batch: &Batch, offset: usize, rule: &Rule, value: &[u8]) -> Place {
+    let (line, column) = batch.position(offset);
+    Place {
+        line,
+        column,
+        shown: shown(rule, value),
+    }
+}
+
+fn place_plain(batch: &Batch, offset: usize, value: &[u8]) -> Place {
+    let (line, column) = batch.position(offset);
+    Place {
+        line,
+        column,
+        shown: crate::report::redact::mask(value.trim_ascii()),
+    }
+}
+
+/// The cell whose stored text holds `raw[offset]`.
+fn cell_at(batch: &Batch, offset: usize) -> Option<&dataset::Cell> {
+    let i = batch.cells.partition_point(|c| c.raw <= offset);
+    batch.cells.get(i.checked_sub(1)?)
+}
+
+/// A first row is a header when every cell is a name: not empty, holding a
+/// letter, and not a value any rule takes (an e-mail address, a date).
+fn looks_like_header(engine: &Engine, cells: &[&[u8]]) -> bool {
+    let columns = engine.columns();
+    !cells.is_empty()
+        && cells.iter().all(|c| {
+            let c = c.trim_ascii();
+            !c.is_empty()
+                && c.len() <= 128
+                && c.iter().any(u8::is_ascii_alphabetic)
+                && !c.contains(&b'@')
+                && !columns.any_valid(engine, c)
+        })
 }

@@ -9,8 +9,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use regex::bytes::{Regex, RegexBuilder};
 
-use super::rule::{Rule, RuleError};
-use super::validate;
+use super::columns::Columns;
+use super::rule::{Confidence, Rule, RuleError};
+use super::validate::{self, Verdict};
 
 /// How far before a keyword a match may start, and after it end, unless
 /// the rule says otherwise.
@@ -25,7 +26,17 @@ pub struct Match {
     pub rule: usize,
     pub start: usize,
     pub end: usize,
+    /// The rule's confidence, raised by a context word nearby or lowered
+    /// for a published sample value.
+    pub confidence: Confidence,
 }
+
+/// How far around a value a context word counts: a label comes before its
+/// value (`SSN: …`), a unit or qualifier just after.
+const CONTEXT_BEFORE: usize = 40;
+const CONTEXT_AFTER: usize = 16;
+/// How far past a pattern hit the rules without keywords look.
+const PATTERN_AFTER: usize = 32;
 
 struct Compiled {
     rule: Rule,
@@ -46,6 +57,12 @@ pub struct Engine {
     scanned: AtomicUsize,
     /// For each keyword pattern, the rules that listed it.
     keyword_rules: Vec<Vec<usize>>,
+    /// The rules without keywords (values such as e-mail addresses that
+    /// carry no literal), and one regex that finds where any of them may
+    /// match: the whole text is searched once, not once per rule.
+    pattern_rules: Vec<usize>,
+    patterns_regex: OnceLock<Option<Regex>>,
+    columns: OnceLock<Columns>,
 }
 
 impl Engine {
@@ -53,7 +70,14 @@ impl Engine {
         let mut patterns: Vec<Vec<u8>> = Vec::new();
         let mut keyword_rules: Vec<Vec<usize>> = Vec::new();
         let mut index = std::collections::HashMap::new();
+        let mut pattern_rules = Vec::new();
         for (i, rule) in rules.iter().enumerate() {
+            if rule.tables_only {
+                continue;
+            }
+            if rule.keywords.is_empty() {
+                pattern_rules.push(i);
+            }
             for k in &rule.keywords {
                 let lower = k.as_bytes().to_ascii_lowercase();
                 let id = *index.entry(lower.clone()).or_insert_with(|| {
@@ -86,11 +110,41 @@ impl Engine {
             fast_keywords: OnceLock::new(),
             scanned: AtomicUsize::new(0),
             keyword_rules,
+            pattern_rules,
+            patterns_regex: OnceLock::new(),
+            columns: OnceLock::new(),
         })
     }
 
     pub fn rules(&self) -> impl ExactSizeIterator<Item = &Rule> {
         self.rules.iter().map(|c| &c.rule)
+    }
+
+    /// The rules as they judge table columns, built on first use.
+    pub fn columns(&self) -> &Columns {
+        self.columns.get_or_init(|| Columns::new(self))
+    }
+
+    /// Appends the matches of the rules without keywords only (a dataset's
+    /// free-text cell; its keywords were searched with the whole batch).
+    pub fn scan_patterns(&self, text: &[u8], out: &mut Vec<Match>) {
+        let Some(any) = self.patterns_regex() else {
+            return;
+        };
+        let first = out.len();
+        let mut last_end = 0;
+        for hit in any.find_iter(text) {
+            let end = token_end(text, (hit.end() + PATTERN_AFTER).min(text.len()));
+            if end <= last_end {
+                continue;
+            }
+            for &r in &self.pattern_rules {
+                self.run_rule(r, text, hit.start().max(last_end), end, out);
+            }
+            last_end = end;
+        }
+        let found = out.split_off(first);
+        out.extend(self.resolve_overlaps(found));
     }
 
     pub fn rule(&self, i: usize) -> &Rule {
@@ -115,6 +169,12 @@ impl Engine {
     /// Appends to `out` every accepted match in `text`, one per value: where
     /// rules overlap, the more confident (then the longer) match wins.
     pub fn scan(&self, text: &[u8], out: &mut Vec<Match>) {
+        self.scan_with(text, true, out);
+    }
+
+    /// Like [`Engine::scan`]; without `patterns`, only the rules with
+    /// keywords run (a dataset's cells are judged by column instead).
+    pub fn scan_with(&self, text: &[u8], patterns: bool, out: &mut Vec<Match>) {
         let mut windows: Vec<(usize, usize, usize)> = Vec::new();
         let keywords = if self.scanned.fetch_add(text.len(), Ordering::Relaxed) > DFA_AFTER {
             self.fast_keywords.get_or_init(|| {
@@ -134,6 +194,14 @@ impl Engine {
                 ));
             }
         }
+        if patterns && let Some(any) = self.patterns_regex() {
+            for hit in any.find_iter(text) {
+                let end = (hit.end() + PATTERN_AFTER).min(text.len());
+                for &r in &self.pattern_rules {
+                    windows.push((r, hit.start(), end));
+                }
+            }
+        }
         if windows.is_empty() {
             return;
         }
@@ -151,6 +219,54 @@ impl Engine {
         }
         let found = out.split_off(first);
         out.extend(self.resolve_overlaps(found));
+    }
+
+    /// One regex that matches wherever a rule without keywords may: their
+    /// regexes as alternatives, group names dropped (they may repeat).
+    fn patterns_regex(&self) -> Option<&Regex> {
+        self.patterns_regex
+            .get_or_init(|| {
+                if self.pattern_rules.is_empty() {
+                    return None;
+                }
+                let names = Regex::new(r"\(\?P?<[A-Za-z_][A-Za-z0-9_]*>").expect("valid regex");
+                let any = self
+                    .pattern_rules
+                    .iter()
+                    .map(|&r| {
+                        let source = self.rules[r].rule.regex.as_bytes();
+                        let plain = names.replace_all(source, &b"("[..]);
+                        format!("(?:{})", String::from_utf8_lossy(&plain))
+                    })
+                    .collect::<Vec<_>>()
+                    .join("|");
+                RegexBuilder::new(&any)
+                    .size_limit(40 << 20)
+                    .unicode(false)
+                    .build()
+                    .ok()
+            })
+            .as_ref()
+    }
+
+    /// The confidence of a value `rule` accepted with `verdict` at
+    /// `text[start..end]`.
+    pub fn confidence(
+        rule: &Rule,
+        verdict: Verdict,
+        text: &[u8],
+        start: usize,
+        end: usize,
+    ) -> Confidence {
+        if verdict == Verdict::Fake {
+            return Confidence::Low;
+        }
+        match rule.with_context {
+            Some(raised) if raised > rule.confidence && has_context(rule, text, start, end) => {
+                raised
+            }
+            _ => rule.confidence,
+        }
     }
 
     /// Runs rule `r` on `text[start..end]`. The text before `start` stays
@@ -178,13 +294,18 @@ impl Engine {
                 .name("secret")
                 .or_else(|| (1..caps.len()).find_map(|i| caps.get(i)))
                 .unwrap_or(whole);
-            if m.is_empty() || !validate::accept(rule, m.as_bytes()) {
+            if m.is_empty() {
+                continue;
+            }
+            let verdict = validate::judge(rule, m.as_bytes());
+            if verdict == Verdict::Invalid {
                 continue;
             }
             out.push(Match {
                 rule: r,
                 start: m.start(),
                 end: m.end(),
+                confidence: Engine::confidence(rule, verdict, text, m.start(), m.end()),
             });
         }
     }
@@ -192,9 +313,14 @@ impl Engine {
     /// One match per value: among matches that overlap, the most confident,
     /// then the longest, then the earliest rule's is kept.
     fn resolve_overlaps(&self, mut found: Vec<Match>) -> Vec<Match> {
-        found.sort_unstable_by_key(|m| (m.start, m.end, m.rule));
-        found.dedup();
-        let rank = |m: &Match| (self.rule(m.rule).confidence, m.end - m.start);
+        found.sort_unstable_by_key(|m| (m.start, m.end, m.rule, m.confidence));
+        found.dedup_by_key(|m| (m.start, m.end, m.rule));
+        // At equal confidence a secret outranks personal data: a token in
+        // the local part of an address is the finding that matters.
+        let rank = |m: &Match| {
+            let secret = self.rule(m.rule).category == super::rule::Category::Secret;
+            (m.confidence, secret, m.end - m.start)
+        };
         let mut kept = Vec::with_capacity(found.len());
         let mut i = 0;
         while i < found.len() {
@@ -233,6 +359,27 @@ impl Engine {
                 failures.push(format!("{}: the regex does not compile: {e}", rule.id));
                 continue;
             }
+            if rule.tables_only {
+                for (n, example) in rule.examples.iter().enumerate() {
+                    if !self.columns().accepts(self, i, example.as_bytes()) {
+                        failures.push(format!(
+                            "{}: example {} is not taken as a cell",
+                            rule.id,
+                            n + 1
+                        ));
+                    }
+                }
+                for (n, negative) in rule.negatives.iter().enumerate() {
+                    if self.columns().accepts(self, i, negative.as_bytes()) {
+                        failures.push(format!(
+                            "{}: negative example {} is taken as a cell",
+                            rule.id,
+                            n + 1
+                        ));
+                    }
+                }
+                continue;
+            }
             let mut found = Vec::new();
             for (n, example) in rule.examples.iter().enumerate() {
                 found.clear();
@@ -250,10 +397,13 @@ impl Engine {
                     failures.push(format!("{}: example {} is not found{why}", rule.id, n + 1));
                 }
             }
+            // A negative may still be found at low confidence (a published
+            // sample value is), never more.
+            let floor = rule.confidence.max(Confidence::Medium);
             for (n, negative) in rule.negatives.iter().enumerate() {
                 found.clear();
                 self.scan(negative.as_bytes(), &mut found);
-                if found.iter().any(|m| m.rule == i) {
+                if found.iter().any(|m| m.rule == i && m.confidence >= floor) {
                     failures.push(format!("{}: negative example {} is found", rule.id, n + 1));
                 }
             }
@@ -273,6 +423,24 @@ fn keyword_automaton(
         .match_kind(MatchKind::Standard)
         .kind(kind)
         .build(patterns)
+}
+
+/// Whether one of the rule's context words stands as a whole word (letters
+/// and digits around it do not continue it) near `text[start..end]`.
+fn has_context(rule: &Rule, text: &[u8], start: usize, end: usize) -> bool {
+    let from = start.saturating_sub(CONTEXT_BEFORE);
+    let to = (end + CONTEXT_AFTER).min(text.len());
+    let near = &text[from..to];
+    rule.context.iter().any(|word| {
+        let word = word.as_bytes();
+        near.windows(word.len()).enumerate().any(|(i, w)| {
+            w.eq_ignore_ascii_case(word)
+                && (i == 0 || !near[i - 1].is_ascii_alphanumeric())
+                && near
+                    .get(i + word.len())
+                    .is_none_or(|b| !b.is_ascii_alphanumeric())
+        })
+    })
 }
 
 /// Moves a window's end forward to where the token it cuts ends (a space,

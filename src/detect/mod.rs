@@ -1,6 +1,8 @@
 //! Detection: rules (data, in `rules/*.toml`), the keyword-prefiltered
 //! engine that runs them, and the validators behind them.
 
+pub mod checks;
+pub mod columns;
 pub mod engine;
 pub mod rule;
 pub mod validate;
@@ -25,6 +27,8 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ("urls.toml", include_str!("rules/urls.toml")),
     ("config-files.toml", include_str!("rules/config-files.toml")),
     ("generic.toml", include_str!("rules/generic.toml")),
+    ("pii.toml", include_str!("rules/pii.toml")),
+    ("phi.toml", include_str!("rules/phi.toml")),
 ];
 
 /// The built-in rules with their examples, in file order, as

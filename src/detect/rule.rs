@@ -71,6 +71,33 @@ pub enum Validator {
     /// Base64 of `user:password` (HTTP Basic auth, Docker's `auth`), with
     /// both parts printable and non-empty.
     Base64Credentials,
+    // Personal identifiers: check digits and issuing rules (`checks.rs`).
+    Card,
+    Iban,
+    UsSsn,
+    UsItin,
+    NanpPhone,
+    E164Phone,
+    /// A North American number, or an international one in E.164 form.
+    Phone,
+    /// A person's name: words of letters, not a place or a company.
+    PersonName,
+    Ipv4,
+    Ipv6,
+    Email,
+    Date,
+    UkNhs,
+    UkNino,
+    AbaRouting,
+    Npi,
+    Dea,
+    Mbi,
+    Icd10,
+    Ndc,
+    Cpt,
+    Zip,
+    #[serde(rename = "age-over-89")]
+    AgeOver89,
 }
 
 /// One rule as written in a rules file.
@@ -83,8 +110,39 @@ pub struct Rule {
     pub category: Category,
     pub confidence: Confidence,
     /// Literals (matched ignoring ASCII case) one of which occurs in or
-    /// near every match: the regex runs only where a keyword is.
+    /// near every match: the regex runs only where a keyword is. A rule
+    /// for a value that carries no literal (an e-mail address, a card
+    /// number) leaves this empty; its regex then joins the one pattern
+    /// search that runs over every text.
+    #[serde(default)]
     pub keywords: Vec<String>,
+    /// Words that, as whole tokens within about 40 bytes before or 16
+    /// after a value, make it [`Rule::with_context`] confident: `ssn`
+    /// before nine digits, `npi` before ten.
+    #[serde(default)]
+    pub context: Vec<String>,
+    /// Confidence when a context word is near, or a table column's name
+    /// matches [`Rule::columns`].
+    #[serde(default)]
+    pub with_context: Option<Confidence>,
+    /// Column names (datasets, dataframes) that label a column as holding
+    /// this kind of value, as `_`-separated lowercase words with `*` for
+    /// any words: `*ssn*` names `Patient SSN` and `ssn_masked`, `first`
+    /// names only `FIRST`.
+    #[serde(default)]
+    pub columns: Vec<String>,
+    /// The regex a table cell must match whole, when the text regex needs
+    /// words around the value (`passport no. X1234567` against `X1234567`).
+    #[serde(default)]
+    pub value: Option<String>,
+    /// Found only in tables, under a column that `columns` names (a
+    /// person's name, a ZIP code): in running text these are guesses.
+    #[serde(default)]
+    pub tables_only: bool,
+    /// Values are health information: a table that holds such a column
+    /// next to an identifier is a PHI record.
+    #[serde(default)]
+    pub health: bool,
     /// The value reported is the group named `secret`, else the first group
     /// that took part in the match, else the whole match. Regexes run in ASCII mode on bytes: `\w`, `\b`, `\s`
     /// and `(?i)` know ASCII only, and `.` matches any byte. That compiles
@@ -158,8 +216,14 @@ fn check(rule: &Rule) -> Result<(), String> {
     if !id_ok {
         return Err("the id must be lowercase letters, digits and `-`".into());
     }
-    if rule.keywords.is_empty() {
-        return Err("`keywords` is empty: every rule needs one for the prefilter".into());
+    if rule.keywords.is_empty() && rule.category == Category::Secret {
+        return Err("`keywords` is empty: every secret rule needs one for the prefilter".into());
+    }
+    if rule.tables_only && rule.columns.is_empty() {
+        return Err("`tables-only` needs `columns` to say which columns".into());
+    }
+    if rule.with_context.is_some() && rule.context.is_empty() && rule.columns.is_empty() {
+        return Err("`with-context` needs `context` words or `columns`".into());
     }
     if let Some(k) = rule.keywords.iter().find(|k| k.len() < 3) {
         return Err(format!(

@@ -2,27 +2,160 @@
 //! own validators, and for secrets the filters that keep placeholders and
 //! documented example keys out of reports.
 
+use super::checks;
 use super::rule::{Category, Rule, Validator};
 
-/// Whether `value`, matched by `rule`, should be reported.
-pub fn accept(rule: &Rule, value: &[u8]) -> bool {
+pub use super::checks::Verdict;
+
+/// Whether `value`, matched by `rule`, should be reported, and whether it is
+/// a published sample (reported at low confidence only).
+pub fn judge(rule: &Rule, value: &[u8]) -> Verdict {
     if rule.category == Category::Secret && (is_placeholder(value) || is_timestamp(value)) {
-        return false;
+        return Verdict::Invalid;
     }
     if let Some(min) = rule.min_entropy
         && entropy(value) < min
     {
-        return false;
+        return Verdict::Invalid;
     }
-    rule.validators.iter().all(|v| match v {
-        Validator::Base62Crc32 => base62_crc32(value),
-        Validator::Jwt => jwt(value),
-        Validator::NotHash => !is_hash(value),
-        Validator::Base64Credentials => base64_credentials(value),
-        Validator::LettersAndDigits => {
-            value.iter().any(u8::is_ascii_alphabetic) && value.iter().any(u8::is_ascii_digit)
+    let mut verdict = Verdict::Valid;
+    for v in &rule.validators {
+        let one = match v {
+            Validator::Base62Crc32 => base62_crc32(value).into(),
+            Validator::Jwt => jwt(value).into(),
+            Validator::NotHash => (!is_hash(value)).into(),
+            Validator::Base64Credentials => base64_credentials(value).into(),
+            Validator::LettersAndDigits => (value.iter().any(u8::is_ascii_alphabetic)
+                && value.iter().any(u8::is_ascii_digit))
+            .into(),
+            Validator::Card => checks::card(value),
+            Validator::Iban => checks::iban(value),
+            Validator::UsSsn => checks::us_ssn(value),
+            Validator::UsItin => checks::us_itin(value),
+            Validator::NanpPhone => checks::nanp_phone(value),
+            Validator::E164Phone => checks::e164_phone(value),
+            Validator::Phone => match value.first() {
+                Some(b'+') if !value.starts_with(b"+1") => checks::e164_phone(value),
+                _ => checks::nanp_phone(value),
+            },
+            Validator::PersonName => person_name(value).into(),
+            Validator::Ipv4 => checks::ipv4(value),
+            Validator::Ipv6 => checks::ipv6(value),
+            Validator::Email if machine_email(value) => Verdict::Invalid,
+            Validator::Email => checks::email(value),
+            Validator::Date => checks::date(value),
+            Validator::UkNhs => checks::uk_nhs(value),
+            Validator::UkNino => checks::uk_nino(value),
+            Validator::AbaRouting => checks::aba_routing(value),
+            Validator::Npi => checks::npi(value),
+            Validator::Dea => checks::dea(value),
+            Validator::Mbi => checks::mbi(value),
+            Validator::Icd10 => checks::icd10(value),
+            Validator::Ndc => checks::ndc(value),
+            Validator::Cpt => checks::cpt(value),
+            Validator::Zip => checks::zip(value),
+            Validator::AgeOver89 => checks::age_over_89(value),
+        };
+        match one {
+            Verdict::Invalid => return Verdict::Invalid,
+            Verdict::Fake => verdict = Verdict::Fake,
+            Verdict::Valid => {}
         }
-    })
+    }
+    verdict
+}
+
+impl From<bool> for Verdict {
+    fn from(ok: bool) -> Verdict {
+        if ok { Verdict::Valid } else { Verdict::Invalid }
+    }
+}
+
+/// Addresses that belong to software, not people: cloud service accounts,
+/// GitHub's no-reply addresses, `noreply@…`.
+fn machine_email(value: &[u8]) -> bool {
+    let lower = value.to_ascii_lowercase();
+    const DOMAINS: &[&[u8]] = &[
+        b"gserviceaccount.com",
+        b"users.noreply.github.com",
+        b"noreply.github.com",
+        b"iam.gserviceaccount.com",
+        b"serviceaccount.com",
+    ];
+    const LOCAL: &[&[u8]] = &[
+        b"noreply",
+        b"no-reply",
+        b"donotreply",
+        b"do-not-reply",
+        b"mailer-daemon",
+    ];
+    let Some(at) = lower.iter().rposition(|&b| b == b'@') else {
+        return false;
+    };
+    let (local, domain) = (&lower[..at], &lower[at + 1..]);
+    DOMAINS.iter().any(|d| domain.ends_with(d)) || LOCAL.contains(&local)
+}
+
+/// Words that end the names of places, companies and things, which share
+/// a person's name's shape (`Bowman Field`, `Acme Corp`).
+const NOT_PERSON: &[&str] = &[
+    "airport",
+    "field",
+    "municipal",
+    "regional",
+    "international",
+    "county",
+    "city",
+    "inc",
+    "llc",
+    "ltd",
+    "corp",
+    "co",
+    "company",
+    "university",
+    "college",
+    "school",
+    "hospital",
+    "clinic",
+    "center",
+    "centre",
+    "street",
+    "avenue",
+    "road",
+    "park",
+    "river",
+    "lake",
+    "airpark",
+    "base",
+    "station",
+    "group",
+    "bank",
+    "store",
+    "services",
+    "state",
+    "national",
+    "memorial",
+    "medical",
+];
+
+/// One to six words with letters (and `.`, `'`, `-`, a comma, as in
+/// `Braund, Mr. Owen Harris`; digits too, as synthetic data marks its
+/// names: `Maynard46`), none of them a place's or a company's.
+fn person_name(value: &[u8]) -> bool {
+    let words: Vec<&[u8]> = value
+        .split(|&b| b == b' ' || b == b',')
+        .filter(|w| !w.is_empty())
+        .collect();
+    (1..=6).contains(&words.len())
+        && words.iter().all(|w| {
+            w.iter().any(u8::is_ascii_alphabetic)
+                && w.iter()
+                    .all(|&b| b.is_ascii_alphanumeric() || b"'.-()\"".contains(&b) || b >= 0x80)
+        })
+        && !words.iter().any(|w| {
+            let lower = w.to_ascii_lowercase();
+            NOT_PERSON.iter().any(|n| n.as_bytes() == lower.as_slice())
+        })
 }
 
 /// Words that mark a value as a stand-in, lowercased. Each is unlikely

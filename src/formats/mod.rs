@@ -2,6 +2,7 @@
 //! (JSON strings decoded, terminal colour codes removed) with a map back to
 //! byte offsets in the file as stored, and where in the file it came from.
 
+pub mod dataset;
 pub mod notebook;
 pub mod table;
 

@@ -25,6 +25,8 @@ pub struct Finding {
     pub output: Option<usize>,
     pub mime: Option<String>,
     pub field: Option<String>,
+    /// For a dataset column found as a whole: how many of its values.
+    pub rows: Option<u64>,
     pub commit: Option<String>,
     pub redacted: String,
     pub fingerprint: String,
