@@ -11,7 +11,8 @@ use crate::cli::{Format, ScanArgs};
 use crate::detect::{Confidence, Engine};
 use crate::inputs::files::{self, Input, Skip};
 use crate::report::{self, Problem, Report, Stats};
-use crate::scan::scan_bytes;
+use crate::formats::dataset::DatasetError;
+use crate::scan::{scan_bytes, scan_dataset};
 
 enum Outcome {
     Scanned {
@@ -55,6 +56,24 @@ pub fn run(args: &ScanArgs) -> Exit {
         (paths.into_iter().map(Item::File).collect(), errors)
     };
     let scan_one = |item: &Item, loaded: Option<Vec<u8>>| -> Outcome {
+        // A dataset on disk is streamed, whatever its size.
+        if let (Item::File(path), None) = (item, &loaded)
+            && let Some(kind) = crate::formats::dataset::kind(path)
+        {
+            match files::stream(path) {
+                Ok(files::Stream::Open { len, reader }) => {
+                    match scan_dataset(&engine, kind, reader, &item.shown(), min_confidence) {
+                        Ok(scan) => return Outcome::Scanned { bytes: len, scan },
+                        // Not a dataset after all (a JSON file without
+                        // records): scanned as the file it is, below.
+                        Err(DatasetError::NoRecords | DatasetError::Json(_)) => {}
+                        Err(DatasetError::Io(e)) => return Outcome::Failed(crate::io_message(&e)),
+                    }
+                }
+                Ok(files::Stream::Skipped(why)) => return Outcome::Skipped(why),
+                Err(message) => return Outcome::Failed(message),
+            }
+        }
         let read = match (item, loaded) {
             (_, Some(bytes)) => Ok(files::judge(bytes)),
             (Item::File(path), None) => files::read(path),

@@ -797,9 +797,21 @@ const TLDS: &str = "\
 const FILE_EXTENSIONS: &str = "bmp css csv gif htm html ico ipynb jpeg jpg js json md mov pdf png \
     py sh svg toml ts tsx txt webp xml yaml yml zip";
 
-fn in_list(list: &str, word: &[u8]) -> bool {
-    list.split_ascii_whitespace().any(|t| t.as_bytes() == word)
+/// Whether `word` is one of the words of `list`, which is split into a
+/// set once (a scan asks millions of times).
+fn in_list(list: &'static std::sync::LazyLock<WordSet>, word: &[u8]) -> bool {
+    list.contains(word)
 }
+
+type WordSet = std::collections::HashSet<&'static [u8]>;
+
+fn word_set(text: &'static str) -> WordSet {
+    text.split_ascii_whitespace().map(str::as_bytes).collect()
+}
+
+static TLD_LIST: std::sync::LazyLock<WordSet> = std::sync::LazyLock::new(|| word_set(TLDS));
+static FILE_EXTENSION_LIST: std::sync::LazyLock<WordSet> =
+    std::sync::LazyLock::new(|| word_set(FILE_EXTENSIONS));
 
 /// Email address (RFC 5322 dot-atom local part, RFC 1035 host name). The
 /// TLD has to exist in the root zone, which is what tells a mailbox from
@@ -841,8 +853,8 @@ pub fn email(v: &[u8]) -> Verdict {
     if !labels.iter().all(label_ok)
         || !tld.iter().all(u8::is_ascii_alphabetic)
         || reserved
-        || in_list(FILE_EXTENSIONS, tld)
-        || !in_list(TLDS, tld)
+        || in_list(&FILE_EXTENSION_LIST, tld)
+        || !in_list(&TLD_LIST, tld)
     {
         return Invalid;
     }

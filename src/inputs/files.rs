@@ -92,6 +92,33 @@ pub fn read(path: &Path) -> Result<Input, String> {
     Ok(judge(bytes))
 }
 
+/// A file to read as a stream (a dataset of any size): its first bytes,
+/// already read to judge whether it is binary, then the rest.
+pub enum Stream {
+    Open {
+        len: u64,
+        reader: std::io::Chain<std::io::Cursor<Vec<u8>>, std::fs::File>,
+    },
+    Skipped(Skip),
+}
+
+pub fn stream(path: &Path) -> Result<Stream, String> {
+    let mut file = std::fs::File::open(path).map_err(|e| io_message(&e))?;
+    let len = file.metadata().map_err(|e| io_message(&e))?.len();
+    let mut head = Vec::with_capacity(8000);
+    (&mut file)
+        .take(8000)
+        .read_to_end(&mut head)
+        .map_err(|e| io_message(&e))?;
+    if is_binary(&head) {
+        return Ok(Stream::Skipped(Skip::Binary));
+    }
+    Ok(Stream::Open {
+        len,
+        reader: std::io::Cursor::new(head).chain(file),
+    })
+}
+
 /// Bytes to scan, unless they are too many or binary.
 pub fn judge(bytes: Vec<u8>) -> Input {
     if bytes.len() as u64 > MAX_SCAN_BYTES {
