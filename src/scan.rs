@@ -97,10 +97,79 @@ fn scan_text(
             }
             out.push(f);
         }
+        if let Some(table) = &segment.table {
+            let lines = lines.get_or_insert_with(|| Lines::new(bytes));
+            table_findings(engine, segment, table, lines, &mut out);
+        }
     }
     FileScan {
         findings: out.finish(),
         warning,
+    }
+}
+
+/// A dataframe in a notebook's output, classified by column like a
+/// dataset; being short, each value of a classified column is reported.
+fn table_findings(
+    engine: &Engine,
+    segment: &Segment<'_>,
+    table: &formats::table::Columns,
+    lines: &Lines<'_>,
+    out: &mut Findings<'_>,
+) {
+    let columns = engine.columns();
+    let text: &[u8] = &segment.text;
+    let position = |at: usize| lines.position(segment.file_offset(at));
+    let mut state: Vec<Column> = Vec::with_capacity(table.names.len());
+    for (name, cells) in table.names.iter().zip(&table.cells) {
+        let mut column = columns.column(Some(name));
+        for &(from, to) in cells {
+            columns.observe(engine, &mut column, &text[from..to], || {
+                let (line, column) = position(from);
+                Place {
+                    line,
+                    column,
+                    shown: String::new(),
+                }
+            });
+        }
+        columns.decide(&mut column);
+        state.push(column);
+    }
+    let classes = settle(&state, &table.names);
+    let located = |mut f: Finding, i: usize| {
+        f.cell = segment.location.cell;
+        f.output = segment.location.output;
+        f.mime = segment.location.mime.clone();
+        f.field = Some(table.names[i].clone());
+        f
+    };
+    for (i, class) in classes.iter().enumerate() {
+        let Some(class) = class else { continue };
+        for &(from, to) in &table.cells[i] {
+            if !columns.counts(engine, &state[i], &text[from..to]) {
+                continue;
+            }
+            let rule = engine.rule(class.rule);
+            let f = out.finding(
+                rule,
+                class.confidence,
+                position(from),
+                position(to),
+                &text[from..to],
+            );
+            out.push(f.map(|f| located(f, i)));
+        }
+    }
+    let field = |i: usize| table.names[i].clone();
+    if let Some((h, confidence, summary)) = phi_record(&classes, &field) {
+        let at = table.cells[h].first().map_or(0, |c| c.0);
+        let rows = table.cells.iter().map(Vec::len).max().unwrap_or(0);
+        let f = out.shown_as(&PHI_RECORD, confidence, position(at), position(at), summary);
+        out.push(f.map(|mut f| {
+            f.rows = Some(rows as u64);
+            located(f, h)
+        }));
     }
 }
 
@@ -151,11 +220,6 @@ impl<'a> Findings<'a> {
         if confidence < self.min_confidence {
             return None;
         }
-        let n = self
-            .occurrences
-            .entry((rule.id.clone(), redacted.clone()))
-            .or_default();
-        *n += 1;
         Some(Finding {
             path: self.shown.to_owned(),
             line,
@@ -171,7 +235,7 @@ impl<'a> Findings<'a> {
             field: None,
             rows: None,
             commit: None,
-            fingerprint: fingerprint(&rule.id, self.shown, &redacted, *n),
+            fingerprint: String::new(),
             redacted,
         })
     }
@@ -180,9 +244,25 @@ impl<'a> Findings<'a> {
         self.found.extend(finding);
     }
 
+    /// The findings in file order, one per place and rule (a dataframe's
+    /// value is seen in its output's text and again in its table; the
+    /// more confident sighting, and the one that knows its column, stays),
+    /// fingerprinted by their order among equal values.
     fn finish(mut self) -> Vec<Finding> {
+        let place = |f: &Finding| (f.line, f.column, f.end_line, f.end_column, f.rule.clone());
+        let rank = |f: &Finding| (f.confidence.parse::<Confidence>().ok(), f.field.is_some());
         self.found
-            .sort_by(|a, b| (a.line, a.column, &a.rule).cmp(&(b.line, b.column, &b.rule)));
+            .sort_by(|a, b| place(a).cmp(&place(b)).then(rank(b).cmp(&rank(a))));
+        self.found
+            .dedup_by(|later, kept| place(later) == place(kept));
+        for f in &mut self.found {
+            let n = self
+                .occurrences
+                .entry((f.rule.clone(), f.redacted.clone()))
+                .or_default();
+            *n += 1;
+            f.fingerprint = fingerprint(&f.rule, self.shown, &f.redacted, *n);
+        }
         self.found
     }
 }
@@ -327,21 +407,13 @@ pub fn scan_dataset(
         columns.decide(column);
     }
     let classes = settle(&state, &names);
-    let mut identifiers: Vec<(usize, Confidence)> = Vec::new();
-    let mut health: Vec<usize> = Vec::new();
     for (i, column) in state.iter_mut().enumerate() {
         let (Some(class), Some(first)) = (classes[i], column.first.clone()) else {
             continue;
         };
-        let rule = engine.rule(class.rule);
-        if class.health {
-            health.push(i);
-        } else if class.confidence >= Confidence::Medium {
-            identifiers.push((i, class.confidence));
-        }
         counted.remove(&(i, class.rule));
         let mut f = out.shown_as(
-            rule,
+            engine.rule(class.rule),
             class.confidence,
             (first.line, first.column),
             (first.line, first.column),
@@ -369,22 +441,7 @@ pub fn scan_dataset(
         }
         out.push(f);
     }
-    if let (Some(&h), false) = (health.first(), identifiers.is_empty()) {
-        let confidence = identifiers
-            .iter()
-            .map(|(_, c)| *c)
-            .max()
-            .unwrap_or(Confidence::Medium);
-        let which: Vec<String> = identifiers.iter().map(|(i, _)| field(*i)).collect();
-        let summary = format!(
-            "{} beside {}",
-            which.join(", "),
-            health
-                .iter()
-                .map(|&i| field(i))
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
+    if let Some((h, confidence, summary)) = phi_record(&classes, &field) {
         let mut f = out.shown_as(
             &PHI_RECORD,
             confidence,
@@ -441,6 +498,42 @@ fn settle(state: &[Column], names: &[String]) -> Vec<Option<Class>> {
             })
         })
         .collect()
+}
+
+/// A table that holds an identifier column next to health information is
+/// a PHI record: the health column first named, how sure, and which
+/// columns (names only, never values).
+fn phi_record(
+    classes: &[Option<Class>],
+    field: &dyn Fn(usize) -> String,
+) -> Option<(usize, Confidence, String)> {
+    let identifiers: Vec<(usize, Confidence)> = classes
+        .iter()
+        .enumerate()
+        .filter_map(|(i, c)| {
+            c.filter(|c| !c.health && c.confidence >= Confidence::Medium)
+                .map(|c| (i, c.confidence))
+        })
+        .collect();
+    let health: Vec<usize> = (0..classes.len())
+        .filter(|&i| classes[i].is_some_and(|c| c.health))
+        .collect();
+    let &first = health.first()?;
+    let confidence = identifiers.iter().map(|&(_, c)| c).max()?;
+    let summary = format!(
+        "{} beside {}",
+        identifiers
+            .iter()
+            .map(|&(i, _)| field(i))
+            .collect::<Vec<_>>()
+            .join(", "),
+        health
+            .iter()
+            .map(|&i| field(i))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    Some((first, confidence, summary))
 }
 
 /// The finding for a table that ties people to their health.

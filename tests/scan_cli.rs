@@ -134,7 +134,7 @@ fn skips_and_problems_are_counted_and_named() {
     write(d, ".git/config", &key);
     write(d, "clean.py", "print('nothing here')\n");
     // Sparse: three gigabytes that take no disk.
-    let big = fs::File::create(d.join("huge.csv")).unwrap();
+    let big = fs::File::create(d.join("huge.log")).unwrap();
     big.set_len(3 << 30).unwrap();
 
     let (code, report, err) = scan_json(d);
@@ -167,7 +167,7 @@ fn skips_and_problems_are_counted_and_named() {
     assert_eq!(stats["skipped_by"]["binary"], 1);
     assert_eq!(stats["skipped_by"]["too_large"], 1);
     assert!(
-        err.contains("nbscrub: warning: huge.csv: larger than 256 MiB; not scanned"),
+        err.contains("nbscrub: warning: huge.log: larger than 256 MiB; not scanned"),
         "{err}"
     );
     assert!(

@@ -9,9 +9,9 @@ use rayon::prelude::*;
 use super::Exit;
 use crate::cli::{Format, ScanArgs};
 use crate::detect::{Confidence, Engine};
+use crate::formats::dataset::DatasetError;
 use crate::inputs::files::{self, Input, Skip};
 use crate::report::{self, Problem, Report, Stats};
-use crate::formats::dataset::DatasetError;
 use crate::scan::{scan_bytes, scan_dataset};
 
 enum Outcome {

@@ -136,6 +136,15 @@ const NOT_PERSON: &[&str] = &[
     "national",
     "memorial",
     "medical",
+    // Stand-ins for a missing name.
+    "unknown",
+    "none",
+    "null",
+    "nan",
+    "anonymous",
+    "redacted",
+    "withheld",
+    "tbd",
 ];
 
 /// One to six words with letters (and `.`, `'`, `-`, a comma, as in

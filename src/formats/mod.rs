@@ -28,6 +28,8 @@ pub struct Segment<'a> {
     /// the file itself.
     map: Vec<(usize, usize)>,
     pub location: Location,
+    /// Set for a table's `column: value` segment: its columns.
+    pub table: Option<Box<table::Columns>>,
 }
 
 impl<'a> Segment<'a> {
@@ -37,6 +39,7 @@ impl<'a> Segment<'a> {
             text: Cow::Borrowed(bytes),
             map: Vec::new(),
             location: Location::default(),
+            table: None,
         }
         .without_ansi()
     }
@@ -81,6 +84,7 @@ impl<'a> Segment<'a> {
             text: Cow::Owned(out),
             map,
             location: self.location,
+            table: self.table,
         }
     }
 
@@ -185,6 +189,7 @@ impl Builder {
             text: Cow::Owned(self.text),
             map: self.map,
             location,
+            table: None,
         }
         .without_ansi()
     }

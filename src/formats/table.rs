@@ -1,14 +1,65 @@
 //! Tables in notebook outputs: pandas writes a dataframe as an HTML table
 //! whose column names sit in `<thead>`, far from the cells below, or as
-//! text whose column names head aligned columns. Each cell is presented
-//! again as `column: value` on a line of its own, so a value under a column
-//! named `api_key` or `password` is seen beside its name.
+//! text whose column names head aligned columns. A table becomes a segment
+//! of `column: value` lines, so a value under a column named `api_key` is
+//! seen beside its name, and a list of its columns, so a column can be
+//! classified as a whole (names, SSNs, diagnoses).
 
 use std::sync::OnceLock;
 
 use regex::bytes::Regex;
 
 use super::{Builder, Segment};
+
+/// A table's columns; cells are byte ranges of its segment's text.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Columns {
+    pub names: Vec<String>,
+    /// `cells[i]` holds column `i`'s cells, top to bottom.
+    pub cells: Vec<Vec<(usize, usize)>>,
+}
+
+/// Appends `name: value` to a table's segment, noting where the value is.
+struct TableBuilder {
+    b: Builder,
+    columns: Columns,
+}
+
+impl TableBuilder {
+    fn new(names: Vec<String>) -> TableBuilder {
+        let cells = vec![Vec::new(); names.len()];
+        TableBuilder {
+            b: Builder::default(),
+            columns: Columns { names, cells },
+        }
+    }
+
+    /// Column `i`'s name is `source.text[name]`, its cell `source.text[value]`.
+    fn cell(
+        &mut self,
+        source: &Segment<'_>,
+        i: usize,
+        name: (usize, usize),
+        value: (usize, usize),
+    ) {
+        let (from, to) = value;
+        self.b.push_mapped(source, name.0, name.1);
+        self.b.push_literal(b": ", source.file_offset(from));
+        let start = self.b.text.len();
+        self.b.push_mapped(source, from, to);
+        self.columns.cells[i].push((start, self.b.text.len()));
+        self.b.push_literal(b"\n", source.file_end(to));
+    }
+
+    fn finish(self, source: &Segment<'_>) -> Option<Segment<'static>> {
+        if self.b.is_empty() {
+            return None;
+        }
+        let mut segment = self.b.finish(source.location.clone());
+        segment.table = Some(Box::new(self.columns));
+        Some(segment)
+    }
+}
 
 fn cell_regex() -> &'static Regex {
     static CELL: OnceLock<Regex> = OnceLock::new();
@@ -40,30 +91,33 @@ pub fn column_segments(html: &Segment<'_>) -> Vec<Segment<'static>> {
                 plain.then_some((start + last_row + from, start + last_row + to))
             })
             .collect();
+        let mut table = TableBuilder::new(
+            names
+                .iter()
+                .map(|n| {
+                    n.map_or_else(String::new, |(f, t)| {
+                        String::from_utf8_lossy(&text[f..t]).into_owned()
+                    })
+                })
+                .collect(),
+        );
         let body_end = find(text, b"</table>", head_end).unwrap_or(text.len());
-        let mut b = Builder::default();
         let mut row_start = head_end;
         while let Some(row) = find(&text[..body_end], b"<tr", row_start) {
             let row_end = find(&text[..body_end], b"</tr>", row).unwrap_or(body_end);
             for (i, cell) in cell_regex().captures_iter(&text[row..row_end]).enumerate() {
                 let value = cell.get(1).expect("group 1 always takes part");
-                let (from, to) = (row + value.start(), row + value.end());
-                let Some(Some((name_from, name_to))) = names.get(i).copied() else {
+                let (from, to) = trim(text, row + value.start(), row + value.end());
+                let Some(Some(name)) = names.get(i).copied() else {
                     continue;
                 };
-                if to - from < 8 {
-                    continue;
+                if from < to {
+                    table.cell(html, i, name, (from, to));
                 }
-                b.push_mapped(html, name_from, name_to);
-                b.push_literal(b": ", html.file_offset(from));
-                b.push_mapped(html, from, to);
-                b.push_literal(b"\n", html.file_end(to));
             }
             row_start = row_end;
         }
-        if !b.is_empty() {
-            out.push(b.finish(html.location.clone()));
-        }
+        out.extend(table.finish(html));
         pos = body_end;
     }
     out
@@ -71,15 +125,17 @@ pub fn column_segments(html: &Segment<'_>) -> Vec<Segment<'static>> {
 
 /// The `column: value` segment of the dataframes printed as text in a
 /// segment: a line of column names, then rows of an index and one value
-/// per column. Rows whose words do not line up (a value with a space, a
-/// truncated `...` column) are left out rather than guessed.
+/// per column. pandas right-aligns a column's values with its name, so a
+/// value ends where its column's name ends and may hold spaces; a row that
+/// does not line up ends the table.
 pub fn text_column_segments(text_seg: &Segment<'_>) -> Option<Segment<'static>> {
     let text: &[u8] = &text_seg.text;
     if memchr::memmem::find(text, b"\n ").is_none() && text.first() != Some(&b' ') {
         return None;
     }
     let lines: Vec<(usize, usize)> = line_spans(text);
-    let mut b = Builder::default();
+    let mut table: Option<TableBuilder> = None;
+    let mut out: Option<Segment<'static>> = None;
     let mut i = 0;
     while i + 1 < lines.len() {
         // A printed dataframe's header starts with the index column's blank.
@@ -88,34 +144,95 @@ pub fn text_column_segments(text_seg: &Segment<'_>) -> Option<Segment<'static>> 
             continue;
         }
         let header = words(text, lines[i]);
-        let fits = |row: &[(usize, usize)]| row.len() == header.len() + 1 && !header.is_empty();
-        let named = header.iter().all(|&(s, e)| {
-            text[s..e]
-                .iter()
-                .all(|&b| b.is_ascii_alphanumeric() || b"_.-".contains(&b))
-        });
-        if !named || !fits(&words(text, lines[i + 1])) {
+        let named = !header.is_empty()
+            && header.iter().all(|&(s, e)| {
+                text[s..e]
+                    .iter()
+                    .all(|&b| b.is_ascii_alphanumeric() || b"_.-".contains(&b))
+            });
+        // Column ends, counted in characters from the line's start.
+        let ends: Vec<usize> = header
+            .iter()
+            .map(|&(_, e)| chars(&text[lines[i].0..e]))
+            .collect();
+        let first_column = header.first().map_or(0, |h| h.0 - lines[i].0);
+        let cells_of = |line: (usize, usize)| aligned(text, line, &ends, first_column);
+        if !named || cells_of(lines[i + 1]).is_none() {
             i += 1;
             continue;
         }
+        let builder = table.get_or_insert_with(|| TableBuilder::new(Vec::new()));
+        let base = builder.columns.names.len();
+        for &(s, e) in &header {
+            builder
+                .columns
+                .names
+                .push(String::from_utf8_lossy(&text[s..e]).into_owned());
+            builder.columns.cells.push(Vec::new());
+        }
         i += 1;
         while i < lines.len() {
-            let row = words(text, lines[i]);
-            if !fits(&row) {
+            let Some(cells) = cells_of(lines[i]) else {
                 break;
-            }
-            for (&(name_from, name_to), &(from, to)) in header.iter().zip(&row[1..]) {
-                if to - from >= 8 {
-                    b.push_mapped(text_seg, name_from, name_to);
-                    b.push_literal(b": ", text_seg.file_offset(from));
-                    b.push_mapped(text_seg, from, to);
-                    b.push_literal(b"\n", text_seg.file_end(to));
+            };
+            for (c, (&name, value)) in header.iter().zip(cells).enumerate() {
+                if value.0 < value.1 {
+                    builder.cell(text_seg, base + c, name, value);
                 }
             }
             i += 1;
         }
     }
-    (!b.is_empty()).then(|| b.finish(text_seg.location.clone()))
+    if let Some(t) = table {
+        out = t.finish(text_seg);
+    }
+    out
+}
+
+/// The cells of a printed row whose columns end at `ends` (characters from
+/// the line's start), or `None` if the row does not line up: an index
+/// first, then a space before each column's text, no text past the last.
+fn aligned(
+    text: &[u8],
+    (start, end): (usize, usize),
+    ends: &[usize],
+    first_column: usize,
+) -> Option<Vec<(usize, usize)>> {
+    let line = &text[start..end];
+    // Byte offset of each character, and one past the last.
+    let offsets: Vec<usize> = line
+        .iter()
+        .enumerate()
+        .filter(|&(_, &b)| (b & 0xC0) != 0x80)
+        .map(|(i, _)| i)
+        .chain([line.len()])
+        .collect();
+    let n = offsets.len() - 1;
+    if n < *ends.last()? || line.first() == Some(&b' ') {
+        return None;
+    }
+    // The index ends before the first column's text can start.
+    let index_end = line.iter().position(|&b| b == b' ')?;
+    if index_end > first_column {
+        return None;
+    }
+    let mut cells = Vec::with_capacity(ends.len());
+    let mut from = offsets[index_end];
+    for &e in ends {
+        let to = offsets[e.min(n)];
+        if to < from || (to > from && line[from] != b' ' && from != offsets[index_end]) {
+            return None;
+        }
+        let (f, t) = trim(line, from, to);
+        cells.push((start + f, start + t));
+        from = to;
+    }
+    // Nothing may follow the last column but spaces.
+    line[from..].iter().all(|&b| b == b' ').then_some(cells)
+}
+
+fn chars(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|&&b| (b & 0xC0) != 0x80).count()
 }
 
 fn line_spans(text: &[u8]) -> Vec<(usize, usize)> {
@@ -175,16 +292,24 @@ mod tests {
 
     #[test]
     fn printed_dataframes_are_named_by_their_column() {
-        let text = b"   user          password\n0  alice  Zq8rT2vLp9wX4mQ7\n1    bob  Hq7vL2xZp9Rt4mW8\nnot a table\n";
+        // As pandas prints it: values right-aligned under their names.
+        let text = b"    user          password      name\n0  alice  Zq8rT2vLp9wX4mQ7  Jane Doe\n1    bob  Hq7vL2xZp9Rt4mW8     Bo Li\nnot a table\n";
         let seg = Segment::whole(text);
         let table = text_column_segments(&seg).unwrap();
         assert_eq!(
-            &table.text[..],
-            b"password: Zq8rT2vLp9wX4mQ7\npassword: Hq7vL2xZp9Rt4mW8\n"
+            std::str::from_utf8(&table.text).unwrap(),
+            "user: alice\npassword: Zq8rT2vLp9wX4mQ7\nname: Jane Doe\nuser: bob\npassword: Hq7vL2xZp9Rt4mW8\nname: Bo Li\n"
         );
+        let columns = table.table.as_ref().unwrap();
+        assert_eq!(columns.names, ["user", "password", "name"]);
+        let (from, to) = columns.cells[2][1];
+        assert_eq!(&table.text[from..to], b"Bo Li");
         let at = text.windows(4).position(|w| w == b"Hq7v").unwrap();
-        assert_eq!(table.file_offset(37), at);
+        let hq = table.text.windows(4).position(|w| w == b"Hq7v").unwrap();
+        assert_eq!(table.file_offset(hq), at);
         assert!(text_column_segments(&Segment::whole(b"a b\nc d e\n")).is_none());
+        // A row that does not line up is not a row.
+        assert!(text_column_segments(&Segment::whole(b"   user\n0 alice smith\n")).is_none());
     }
 
     #[test]
@@ -193,9 +318,15 @@ mod tests {
         let seg = Segment::whole(html);
         let tables = column_segments(&seg);
         assert_eq!(tables.len(), 1);
-        assert_eq!(&tables[0].text[..], b"api_key: Zq8rT2vLp9wX4mQ7\n");
+        assert_eq!(
+            &tables[0].text[..],
+            b"user: alice\napi_key: Zq8rT2vLp9wX4mQ7\n"
+        );
         let at = html.windows(4).position(|w| w == b"Zq8r").unwrap();
-        assert_eq!(tables[0].file_offset(9), at);
+        assert_eq!(tables[0].file_offset(21), at);
+        let columns = tables[0].table.as_ref().unwrap();
+        assert_eq!(columns.names, ["", "user", "api_key"]);
+        assert_eq!(columns.cells[1], [(6, 11)]);
         assert_eq!(tables[0].location, Location::default());
     }
 }

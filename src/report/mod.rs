@@ -101,6 +101,11 @@ pub fn write_text(report: &Report, out: &mut dyn Write, color: bool) -> io::Resu
         if let Some(m) = &f.mime {
             place.push(m.clone());
         }
+        match (&f.field, f.rows) {
+            (Some(field), Some(rows)) => place.push(format!("column {field}, {rows} rows")),
+            (Some(field), None) => place.push(format!("column {field}")),
+            _ => {}
+        }
         let place = if place.is_empty() {
             String::new()
         } else {
