@@ -7,6 +7,8 @@ use std::collections::HashMap;
 use std::io::Read;
 use std::path::Path;
 
+use rayon::prelude::*;
+
 use crate::detect::columns::{Class, Column, Place};
 use crate::detect::{Category, Confidence, Engine, Match, Rule};
 use crate::formats::dataset::{self, Batch, DatasetError, Kind};
@@ -289,22 +291,24 @@ struct Counted {
 pub fn scan_dataset(
     engine: &Engine,
     kind: Kind,
-    input: impl Read,
+    input: impl Read + Send,
     shown_path: &str,
     min_confidence: Confidence,
 ) -> Result<FileScan, DatasetError> {
     let columns = engine.columns();
     let mut out = Findings::new(shown_path, min_confidence);
-    // Column state and display name, by column index.
-    let mut state: Vec<Column> = Vec::new();
+    // Each column's state, by column index: columns are independent, so a
+    // batch's columns are worked on in parallel.
+    let mut state: Vec<ColumnScan> = Vec::new();
     let mut names: Vec<String> = Vec::new();
     let mut header: Option<bool> = None;
     let mut header_line = 1;
     let mut data_rows: u64 = 0;
-    let mut counted: HashMap<(usize, usize), Counted> = HashMap::new();
-    let mut matches: Vec<Match> = Vec::new();
     let delimited = matches!(kind, Kind::Delimited(_));
-    dataset::read(kind, input, |batch: &Batch| {
+    // One thread parses while this one classifies: a batch is handed over
+    // whole, and at most two wait, so memory stays bounded.
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Batch>(2);
+    let mut process = |batch: &Batch| {
         let mut skip_record = None;
         if header.is_none() {
             let first: Vec<&[u8]> = batch
@@ -329,11 +333,37 @@ pub fn scan_dataset(
             names.clone_from(&batch.names);
         }
         data_rows += (batch.records.len() - usize::from(skip_record.is_some())) as u64;
+        let mut by_column: Vec<Vec<usize>> = vec![Vec::new(); state.len()];
+        for (i, c) in batch.cells.iter().enumerate() {
+            if skip_record == Some(c.record) {
+                continue;
+            }
+            while state.len() <= c.column {
+                let name = names.get(state.len()).map(String::as_str);
+                state.push(ColumnScan {
+                    column: columns.column(name),
+                    counted: HashMap::new(),
+                });
+                by_column.push(Vec::new());
+            }
+            by_column[c.column].push(i);
+        }
 
         // Secrets, and personal data next to its keyword, in the records
-        // as stored.
-        matches.clear();
-        engine.scan_with(&batch.raw, false, &mut matches);
+        // as stored; meanwhile each column's values.
+        let (matches, ()) = rayon::join(
+            || {
+                let mut matches = Vec::new();
+                engine.scan_with(&batch.raw, false, &mut matches);
+                matches
+            },
+            || {
+                state
+                    .par_iter_mut()
+                    .zip(&by_column)
+                    .for_each(|(scan, cells)| scan.observe(engine, batch, cells));
+            },
+        );
         for m in &matches {
             let rule = engine.rule(m.rule);
             let cell = cell_at(batch, m.start);
@@ -362,56 +392,49 @@ pub fn scan_dataset(
             else {
                 continue;
             };
-            count(&mut counted, c.column, m, || {
-                place(batch, m.start, rule, &batch.raw[m.start..m.end])
-            });
-        }
-
-        for c in &batch.cells {
-            if skip_record == Some(c.record) {
-                continue;
-            }
-            while state.len() <= c.column {
-                let name = names.get(state.len()).map(String::as_str);
-                state.push(columns.column(name));
-            }
-            let value = batch.value(c);
-            let column = &mut state[c.column];
-            columns.observe(engine, column, value, || place_plain(batch, c.raw, value));
-            // Free text: personal data inside a longer value.
-            if value.len() > 24 && memchr::memchr(b' ', value).is_some() {
-                matches.clear();
-                engine.scan_patterns(value, &mut matches);
-                for m in &matches {
-                    let whole = value[..m.start].iter().all(u8::is_ascii_whitespace)
-                        && value[m.end..].iter().all(u8::is_ascii_whitespace);
-                    if whole {
-                        continue;
-                    }
-                    let rule = engine.rule(m.rule);
-                    count(&mut counted, c.column, m, || {
-                        let mut p = place_plain(batch, c.raw, &value[m.start..m.end]);
-                        p.shown = shown(rule, &value[m.start..m.end]);
-                        p
-                    });
-                }
+            if let Some(scan) = state.get_mut(c.column) {
+                count(&mut scan.counted, m, || {
+                    place(batch, m.start, rule, &batch.raw[m.start..m.end])
+                });
             }
         }
-    })?;
+    };
+    let read = std::thread::scope(|scope| {
+        let reader = scope.spawn(move || {
+            dataset::read(kind, input, |batch| {
+                // The receiver stops only when this scan is over.
+                let _ = tx.send(batch.clone());
+            })
+        });
+        for batch in rx {
+            process(&batch);
+        }
+        reader.join()
+    });
+    match read {
+        Ok(result) => result?,
+        Err(panic) => std::panic::resume_unwind(panic),
+    }
 
     let field = |i: usize| match names.get(i) {
         Some(name) => name.clone(),
         None => format!("column {}", i + 1),
     };
-    for column in state.iter_mut() {
-        columns.decide(column);
+    for scan in state.iter_mut() {
+        columns.decide(&mut scan.column);
     }
-    let classes = settle(&state, &names);
-    for (i, column) in state.iter_mut().enumerate() {
+    let mut counted: Vec<((usize, usize), Counted)> = Vec::new();
+    let mut decided: Vec<Column> = Vec::with_capacity(state.len());
+    for (i, scan) in state.into_iter().enumerate() {
+        counted.extend(scan.counted.into_iter().map(|(r, c)| ((i, r), c)));
+        decided.push(scan.column);
+    }
+    let classes = settle(&decided, &names);
+    for (i, column) in decided.iter().enumerate() {
         let (Some(class), Some(first)) = (classes[i], column.first.clone()) else {
             continue;
         };
-        counted.remove(&(i, class.rule));
+        counted.retain(|(k, _)| *k != (i, class.rule));
         let mut f = out.shown_as(
             engine.rule(class.rule),
             class.confidence,
@@ -425,7 +448,6 @@ pub fn scan_dataset(
         }
         out.push(f);
     }
-    let mut counted: Vec<((usize, usize), Counted)> = counted.into_iter().collect();
     counted.sort_by_key(|(k, _)| *k);
     for ((i, r), c) in counted {
         let mut f = out.shown_as(
@@ -557,13 +579,47 @@ pub static PHI_RECORD: std::sync::LazyLock<Rule> = std::sync::LazyLock::new(|| R
     negatives: Vec::new(),
 });
 
-fn count(
-    counted: &mut HashMap<(usize, usize), Counted>,
-    column: usize,
-    m: &Match,
-    first: impl FnOnce() -> Place,
-) {
-    match counted.entry((column, m.rule)) {
+/// One column of a dataset while it streams past: its classification, and
+/// the personal data found within its free text, by rule.
+struct ColumnScan {
+    column: Column,
+    counted: HashMap<usize, Counted>,
+}
+
+impl ColumnScan {
+    fn observe(&mut self, engine: &Engine, batch: &Batch, cells: &[usize]) {
+        let columns = engine.columns();
+        let mut matches = Vec::new();
+        for &i in cells {
+            let c = &batch.cells[i];
+            let value = batch.value(c);
+            columns.observe(engine, &mut self.column, value, || {
+                place_plain(batch, c.raw, value)
+            });
+            // Free text: personal data inside a longer value.
+            if value.len() > 24 && memchr::memchr(b' ', value).is_some() {
+                matches.clear();
+                engine.scan_patterns(value, &mut matches);
+                for m in &matches {
+                    let whole = value[..m.start].iter().all(u8::is_ascii_whitespace)
+                        && value[m.end..].iter().all(u8::is_ascii_whitespace);
+                    if whole {
+                        continue;
+                    }
+                    let rule = engine.rule(m.rule);
+                    count(&mut self.counted, m, || {
+                        let mut p = place_plain(batch, c.raw, &value[m.start..m.end]);
+                        p.shown = shown(rule, &value[m.start..m.end]);
+                        p
+                    });
+                }
+            }
+        }
+    }
+}
+
+fn count(counted: &mut HashMap<usize, Counted>, m: &Match, first: impl FnOnce() -> Place) {
+    match counted.entry(m.rule) {
         std::collections::hash_map::Entry::Occupied(mut e) => {
             let c = e.get_mut();
             c.rows += 1;

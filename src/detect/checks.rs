@@ -803,7 +803,32 @@ fn in_list(list: &'static std::sync::LazyLock<WordSet>, word: &[u8]) -> bool {
     list.contains(word)
 }
 
-type WordSet = std::collections::HashSet<&'static [u8]>;
+type WordSet = std::collections::HashSet<&'static [u8], Fnv>;
+
+/// FNV-1a: the words are short and not chosen by an attacker; SipHash
+/// costs more than the lookup it guards.
+#[derive(Default, Clone, Copy)]
+struct Fnv;
+
+struct FnvHasher(u64);
+
+impl std::hash::BuildHasher for Fnv {
+    type Hasher = FnvHasher;
+    fn build_hasher(&self) -> FnvHasher {
+        FnvHasher(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl std::hash::Hasher for FnvHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+}
 
 fn word_set(text: &'static str) -> WordSet {
     text.split_ascii_whitespace().map(str::as_bytes).collect()

@@ -74,14 +74,7 @@ impl From<bool> for Verdict {
 /// Addresses that belong to software, not people: cloud service accounts,
 /// GitHub's no-reply addresses, `noreply@…`.
 fn machine_email(value: &[u8]) -> bool {
-    let lower = value.to_ascii_lowercase();
-    const DOMAINS: &[&[u8]] = &[
-        b"gserviceaccount.com",
-        b"users.noreply.github.com",
-        b"noreply.github.com",
-        b"iam.gserviceaccount.com",
-        b"serviceaccount.com",
-    ];
+    const DOMAINS: &[&[u8]] = &[b"gserviceaccount.com", b"noreply.github.com"];
     const LOCAL: &[&[u8]] = &[
         b"noreply",
         b"no-reply",
@@ -89,11 +82,13 @@ fn machine_email(value: &[u8]) -> bool {
         b"do-not-reply",
         b"mailer-daemon",
     ];
-    let Some(at) = lower.iter().rposition(|&b| b == b'@') else {
+    let Some(at) = value.iter().rposition(|&b| b == b'@') else {
         return false;
     };
-    let (local, domain) = (&lower[..at], &lower[at + 1..]);
-    DOMAINS.iter().any(|d| domain.ends_with(d)) || LOCAL.contains(&local)
+    let (local, domain) = (&value[..at], &value[at + 1..]);
+    DOMAINS.iter().any(|d| {
+        domain.len() >= d.len() && domain[domain.len() - d.len()..].eq_ignore_ascii_case(d)
+    }) || LOCAL.iter().any(|l| local.eq_ignore_ascii_case(l))
 }
 
 /// Words that end the names of places, companies and things, which share

@@ -50,7 +50,7 @@ pub struct Cell {
 }
 
 /// Whole records as stored, and their values.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Batch {
     pub raw: Vec<u8>,
     /// File offset, 1-based line, and 1-based column of `raw[0]`.
