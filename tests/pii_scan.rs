@@ -23,8 +23,11 @@ fn scan(dir: &Path, extra: &[&str]) -> (i32, Value) {
     (out.status.code().unwrap(), report)
 }
 
-/// `(path, rule, confidence, field, rows)` of every finding, sorted.
-fn found(report: &Value) -> Vec<(String, String, String, Option<String>, Option<u64>)> {
+/// `(path, rule, confidence, field, rows)` of a finding.
+type Found = (String, String, String, Option<String>, Option<u64>);
+
+/// Every finding, sorted.
+fn found(report: &Value) -> Vec<Found> {
     let mut all: Vec<_> = report["findings"]
         .as_array()
         .unwrap()
