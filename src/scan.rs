@@ -305,6 +305,10 @@ pub fn scan_dataset(
     let mut header_line = 1;
     let mut data_rows: u64 = 0;
     let delimited = matches!(kind, Kind::Delimited(_));
+    let mut text: Vec<u8> = Vec::new();
+    let mut starts: Vec<(usize, usize)> = Vec::new();
+    let mut matches: Vec<Match> = Vec::new();
+    let mut skip: Vec<bool> = Vec::new();
     // One thread parses while this one classifies: a batch is handed over
     // whole, and at most two wait, so memory stays bounded.
     let (tx, rx) = std::sync::mpsc::sync_channel::<Batch>(2);
@@ -333,7 +337,9 @@ pub fn scan_dataset(
             names.clone_from(&batch.names);
         }
         data_rows += (batch.records.len() - usize::from(skip_record.is_some())) as u64;
-        let mut by_column: Vec<Vec<usize>> = vec![Vec::new(); state.len()];
+        for scan in state.iter_mut() {
+            scan.cells.clear();
+        }
         for (i, c) in batch.cells.iter().enumerate() {
             if skip_record == Some(c.record) {
                 continue;
@@ -343,71 +349,99 @@ pub fn scan_dataset(
                 state.push(ColumnScan {
                     column: columns.column(name),
                     counted: HashMap::new(),
+                    cells: Vec::new(),
+                    proven: Vec::new(),
                 });
-                by_column.push(Vec::new());
             }
-            by_column[c.column].push(i);
+            state[c.column].cells.push(i);
         }
 
-        // Secrets, and personal data next to its keyword, in the records
-        // as stored; meanwhile each column's values.
-        let (matches, ()) = rayon::join(
-            || {
-                let mut matches = Vec::new();
-                engine.scan_with(&batch.raw, false, &mut matches);
-                matches
-            },
-            || {
-                state
-                    .par_iter_mut()
-                    .zip(&by_column)
-                    .for_each(|(scan, cells)| scan.observe(engine, batch, cells));
-            },
-        );
+        // Each column's values, the columns in parallel; a value that
+        // proves its column's class (an e-mail address in the e-mail
+        // column) holds no secret.
+        state
+            .par_iter_mut()
+            .for_each(|scan| scan.observe(engine, batch));
+        skip.clear();
+        skip.resize(batch.cells.len(), false);
+        for scan in &state {
+            for &i in &scan.proven {
+                skip[i] = true;
+            }
+        }
+
+        // The other values as `column: value` lines, searched for secrets
+        // (a key under a column named `api_key` is seen beside its name)
+        // and for personal data beside its keyword.
+        text.clear();
+        starts.clear();
+        for (i, c) in batch.cells.iter().enumerate() {
+            if skip[i] || skip_record == Some(c.record) {
+                continue;
+            }
+            match names.get(c.column) {
+                Some(name) => text.extend_from_slice(name.as_bytes()),
+                None => text.extend_from_slice(format!("column {}", c.column + 1).as_bytes()),
+            }
+            text.extend_from_slice(b": ");
+            starts.push((text.len(), i));
+            text.extend_from_slice(batch.value(c));
+            text.push(b'\n');
+        }
+        matches.clear();
+        engine.scan_with(&text, false, &mut matches);
         for m in &matches {
             let rule = engine.rule(m.rule);
-            let cell = cell_at(batch, m.start);
-            if skip_record.is_some() && batch.record_at(m.start) == 0 {
-                // A header row holds names, not values.
-                if rule.category != Category::Secret {
-                    continue;
-                }
-            }
+            let at = starts
+                .partition_point(|&(s, _)| s <= m.start)
+                .saturating_sub(1);
+            let Some(&(value_start, i)) = starts.get(at) else {
+                continue;
+            };
+            let c = &batch.cells[i];
+            let value_end = value_start + c.value.len();
+            // Where the match is in the file: its offset within the value
+            // (a name matched with its value starts at the value).
+            let raw = |offset: usize| {
+                batch.cell_raw(c) + offset.clamp(value_start, value_end) - value_start
+            };
             if rule.category == Category::Secret {
                 let mut f = out.finding(
                     rule,
                     m.confidence,
-                    batch.position(m.start),
-                    batch.position(m.end),
-                    &batch.raw[m.start..m.end],
+                    batch.position(raw(m.start)),
+                    batch.position(raw(m.end)),
+                    &text[m.start..m.end],
                 );
                 if let Some(f) = f.as_mut() {
-                    f.field = cell.and_then(|c| names.get(c.column).cloned());
+                    f.field = names.get(c.column).cloned();
                 }
                 out.push(f);
                 continue;
             }
-            // Personal data must lie within one cell.
-            let Some(c) = cell.filter(|c| cell_at(batch, m.end - 1).map(|e| e.raw) == Some(c.raw))
-            else {
+            // Personal data must lie within one value.
+            if m.start < value_start || m.end > value_end {
                 continue;
-            };
+            }
             if let Some(scan) = state.get_mut(c.column) {
                 count(&mut scan.counted, m, || {
-                    place(batch, m.start, rule, &batch.raw[m.start..m.end])
+                    place(batch, raw(m.start), rule, &text[m.start..m.end])
                 });
             }
         }
     };
+    let (spare_tx, spare_rx) = std::sync::mpsc::channel::<Batch>();
     let read = std::thread::scope(|scope| {
         let reader = scope.spawn(move || {
             dataset::read(kind, input, |batch| {
                 // The receiver stops only when this scan is over.
-                let _ = tx.send(batch.clone());
+                let _ = tx.send(batch);
+                spare_rx.try_recv().ok()
             })
         });
         for batch in rx {
             process(&batch);
+            let _ = spare_tx.send(batch);
         }
         reader.join()
     });
@@ -584,18 +618,27 @@ pub static PHI_RECORD: std::sync::LazyLock<Rule> = std::sync::LazyLock::new(|| R
 struct ColumnScan {
     column: Column,
     counted: HashMap<usize, Counted>,
+    /// This batch's cells of the column, and those that proved its class.
+    cells: Vec<usize>,
+    proven: Vec<usize>,
 }
 
 impl ColumnScan {
-    fn observe(&mut self, engine: &Engine, batch: &Batch, cells: &[usize]) {
+    /// Takes the column's cells of a batch, noting those whose value
+    /// proves the column's class.
+    fn observe(&mut self, engine: &Engine, batch: &Batch) {
         let columns = engine.columns();
         let mut matches = Vec::new();
-        for &i in cells {
+        self.proven.clear();
+        for &i in &self.cells {
             let c = &batch.cells[i];
             let value = batch.value(c);
-            columns.observe(engine, &mut self.column, value, || {
-                place_plain(batch, c.raw, value)
-            });
+            if columns.observe(engine, &mut self.column, value, || {
+                place_plain(batch, batch.cell_raw(c), value)
+            }) {
+                self.proven.push(i);
+                continue;
+            }
             // Free text: personal data inside a longer value.
             if value.len() > 24 && memchr::memchr(b' ', value).is_some() {
                 matches.clear();
@@ -608,7 +651,7 @@ impl ColumnScan {
                     }
                     let rule = engine.rule(m.rule);
                     count(&mut self.counted, m, || {
-                        let mut p = place_plain(batch, c.raw, &value[m.start..m.end]);
+                        let mut p = place_plain(batch, batch.cell_raw(c), &value[m.start..m.end]);
                         p.shown = shown(rule, &value[m.start..m.end]);
                         p
                     });
@@ -651,12 +694,6 @@ fn place_plain(batch: &Batch, offset: usize, value: &[u8]) -> Place {
         column,
         shown: crate::report::redact::mask(value.trim_ascii()),
     }
-}
-
-/// The cell whose stored text holds `raw[offset]`.
-fn cell_at(batch: &Batch, offset: usize) -> Option<&dataset::Cell> {
-    let i = batch.cells.partition_point(|c| c.raw <= offset);
-    batch.cells.get(i.checked_sub(1)?)
 }
 
 /// A first row is a header when every cell is a name: not empty, holding a

@@ -3,7 +3,7 @@
 //! One Luhn-valid number among a thousand order ids is chance; a column
 //! where nearly every value is a Luhn-valid card number holds cards.
 
-use regex::bytes::{Regex, RegexBuilder};
+use regex::bytes::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
 
 use super::engine::Engine;
 use super::rule::{Category, Confidence, Rule};
@@ -20,6 +20,11 @@ const SMALL: usize = 20;
 /// match whole.
 pub struct Columns {
     rules: Vec<ColumnRule>,
+    /// The rules' shapes without a telling name, searched together once
+    /// per value: most values fit none, and one pass says so.
+    bare_set: RegexSet,
+    /// For each rule, its index in `bare_set`.
+    bare_index: Vec<Option<usize>>,
 }
 
 struct ColumnRule {
@@ -53,6 +58,8 @@ struct Tally {
 pub struct Class {
     /// Index of the rule in the engine.
     pub rule: usize,
+    /// Index of the rule among these column rules.
+    column_rule: usize,
     pub confidence: Confidence,
     /// Whether the column's name said so.
     pub named: bool,
@@ -135,7 +142,28 @@ impl Columns {
                     .max(rule.confidence),
             });
         }
-        Columns { rules }
+        let mut bare_sources = Vec::new();
+        let mut bare_index = Vec::with_capacity(rules.len());
+        for r in &rules {
+            bare_index.push(r.bare.as_ref().map(|b| {
+                bare_sources.push(super::engine::without_group_names(b.as_str()));
+                bare_sources.len() - 1
+            }));
+        }
+        let bare_set = RegexSetBuilder::new(&bare_sources)
+            .unicode(false)
+            .size_limit(40 << 20)
+            .build()
+            .unwrap_or_else(|_| RegexSet::empty());
+        if bare_set.is_empty() {
+            // Every value then goes to each rule's own regex.
+            bare_index.iter_mut().for_each(|i| *i = None);
+        }
+        Columns {
+            rules,
+            bare_set,
+            bare_index,
+        }
     }
 
     /// A new column with this name (or none, for a header-less file).
@@ -226,31 +254,38 @@ impl Columns {
     }
 
     /// Takes one value of the column; `at` says where it is in the file
-    /// (asked only when that is worth keeping).
+    /// (asked only when that is worth keeping). Returns whether the value
+    /// validated as what the column was found to hold (always false while
+    /// the column is being sampled).
     pub fn observe(
         &self,
         engine: &Engine,
         column: &mut Column,
         value: &[u8],
         at: impl Fn() -> Place,
-    ) {
+    ) -> bool {
         let value = trim(value);
         if value.is_empty() {
-            return;
+            return false;
         }
         if column.decided {
-            if self.counts(engine, column, value) {
+            let counts = self.counts(engine, column, value);
+            if counts {
                 column.rows += 1;
                 if column.first.is_none() {
                     column.first = Some(at());
                 }
             }
-            return;
+            return counts && column.class.is_some_and(|c| c.strict);
         }
         column.seen += 1;
+        let fits = self.bare_set.matches(value);
         for i in 0..self.rules.len() {
             let named = column.named.contains(&i);
             if self.rules[i].tables_only && !named {
+                continue;
+            }
+            if !named && self.bare_index[i].is_some_and(|b| !fits.matched(b)) {
                 continue;
             }
             let verdict = self.judge(engine, i, value, named);
@@ -271,6 +306,7 @@ impl Columns {
         if column.seen >= SAMPLE {
             self.decide(column);
         }
+        false
     }
 
     /// Whether a value counts toward the column's class (once decided).
@@ -278,10 +314,7 @@ impl Columns {
         let Some(class) = column.class else {
             return false;
         };
-        let Some(i) = self.rules.iter().position(|r| r.rule == class.rule) else {
-            return false;
-        };
-        match self.judge(engine, i, trim(value), class.named) {
+        match self.judge(engine, class.column_rule, trim(value), class.named) {
             Some(Verdict::Valid) => true,
             Some(Verdict::Fake) => !class.strict,
             _ => false,
@@ -302,6 +335,7 @@ impl Columns {
             let named = column.named.contains(&i);
             let class = |confidence, strict| Class {
                 rule: r.rule,
+                column_rule: i,
                 confidence,
                 named,
                 weak: column.weak.contains(&i),

@@ -229,15 +229,10 @@ impl Engine {
                 if self.pattern_rules.is_empty() {
                     return None;
                 }
-                let names = Regex::new(r"\(\?P?<[A-Za-z_][A-Za-z0-9_]*>").expect("valid regex");
                 let any = self
                     .pattern_rules
                     .iter()
-                    .map(|&r| {
-                        let source = self.rules[r].rule.regex.as_bytes();
-                        let plain = names.replace_all(source, &b"("[..]);
-                        format!("(?:{})", String::from_utf8_lossy(&plain))
-                    })
+                    .map(|&r| format!("(?:{})", without_group_names(&self.rules[r].rule.regex)))
                     .collect::<Vec<_>>()
                     .join("|");
                 RegexBuilder::new(&any)
@@ -423,6 +418,15 @@ fn keyword_automaton(
         .match_kind(MatchKind::Standard)
         .kind(kind)
         .build(patterns)
+}
+
+/// A regex's source with its named groups made plain groups, so that
+/// regexes naming the same group can be joined.
+pub fn without_group_names(source: &str) -> String {
+    static NAMES: OnceLock<Regex> = OnceLock::new();
+    let names =
+        NAMES.get_or_init(|| Regex::new(r"\(\?P?<[A-Za-z_][A-Za-z0-9_]*>").expect("valid regex"));
+    String::from_utf8_lossy(&names.replace_all(source.as_bytes(), &b"("[..])).into_owned()
 }
 
 /// Whether one of the rule's context words stands as a whole word (letters

@@ -53,6 +53,9 @@ pub fn judge(rule: &Rule, value: &[u8]) -> Verdict {
             Validator::Icd10 => checks::icd10(value),
             Validator::Ndc => checks::ndc(value),
             Validator::Cpt => checks::cpt(value),
+            Validator::Zip if value.iter().any(u8::is_ascii_alphabetic) => {
+                uk_postcode(value).into()
+            }
             Validator::Zip => checks::zip(value),
             Validator::AgeOver89 => checks::age_over_89(value),
         };
@@ -69,6 +72,34 @@ impl From<bool> for Verdict {
     fn from(ok: bool) -> Verdict {
         if ok { Verdict::Valid } else { Verdict::Invalid }
     }
+}
+
+/// A UK postcode: an outward code (`SW1A`, `M1`, `B33`) and an inward
+/// code (`1AA`), as Royal Mail writes them.
+fn uk_postcode(value: &[u8]) -> bool {
+    let compact: Vec<u8> = value.iter().copied().filter(|&b| b != b' ').collect();
+    let n = compact.len();
+    if !(5..=7).contains(&n) || value.iter().filter(|&&b| b == b' ').count() > 1 {
+        return false;
+    }
+    let (outward, inward) = compact.split_at(n - 3);
+    let inward_ok = inward[0].is_ascii_digit()
+        && inward[1..]
+            .iter()
+            .all(|b| b.is_ascii_uppercase() && !b"CIKMOV".contains(b));
+    let letters = outward
+        .iter()
+        .take_while(|b| b.is_ascii_uppercase())
+        .count();
+    let rest = &outward[letters..];
+    let outward_ok = (1..=2).contains(&letters)
+        && !rest.is_empty()
+        && rest[0].is_ascii_digit()
+        && rest.len() <= 2
+        && rest[1..]
+            .iter()
+            .all(|b| b.is_ascii_digit() || b.is_ascii_uppercase());
+    inward_ok && outward_ok
 }
 
 /// Addresses that belong to software, not people: cloud service accounts,

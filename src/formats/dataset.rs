@@ -43,8 +43,10 @@ pub struct Cell {
     /// Index of the column: its place in a CSV row, or the number a JSON
     /// key path was given when first seen (see [`Batch::names`]).
     pub column: usize,
-    /// Where the value's text starts in [`Batch::raw`].
-    pub raw: usize,
+    /// Where the value's text starts in [`Batch::raw`] (JSON), or where
+    /// its record starts (CSV: [`Batch::cell_raw`] finds the field, parsing
+    /// only records something was found in).
+    raw: usize,
     /// The value, decoded (quotes and escapes removed), in [`Batch::values`].
     pub value: std::ops::Range<usize>,
 }
@@ -64,11 +66,34 @@ pub struct Batch {
     /// JSON key paths (`contact.email`) by column index, all seen so far;
     /// empty for CSV, whose header is its first record.
     pub names: Vec<String>,
+    /// The delimiter of a CSV or TSV file.
+    delimiter: Option<u8>,
 }
 
 impl Batch {
     pub fn value(&self, cell: &Cell) -> &[u8] {
         &self.values[cell.value.clone()]
+    }
+
+    /// Where the cell's text starts in [`Batch::raw`] (after its opening
+    /// quote).
+    pub fn cell_raw(&self, cell: &Cell) -> usize {
+        let Some(delimiter) = self.delimiter else {
+            return cell.raw;
+        };
+        let mut parser = csv_core::ReaderBuilder::new().delimiter(delimiter).build();
+        let mut pos = cell.raw;
+        let mut scratch = [0u8; 1024];
+        for _ in 0..cell.column {
+            loop {
+                let (result, nin, _) = parser.read_field(&self.raw[pos..], &mut scratch);
+                pos += nin;
+                if !matches!(result, csv_core::ReadFieldResult::OutputFull) {
+                    break;
+                }
+            }
+        }
+        pos + usize::from(self.raw.get(pos) == Some(&b'"'))
     }
 
     /// The 1-based line and column in the file of `raw[offset]`.
@@ -85,14 +110,61 @@ impl Batch {
 
     /// Moves the batch's start past its records, ready for the next.
     fn advance(&mut self, consumed: usize) {
-        let (line, column) = self.position(consumed);
-        self.line = line;
-        self.column = column;
-        self.offset += consumed as u64;
+        self.start_after(consumed);
         self.raw.drain(..consumed);
         self.records.clear();
         self.cells.clear();
         self.values.clear();
+    }
+
+    /// Sets where the batch starts to just after `raw[..consumed]`.
+    fn start_after(&mut self, consumed: usize) {
+        let (line, column) = self.position(consumed);
+        self.line = line;
+        self.column = column;
+        self.offset += consumed as u64;
+    }
+}
+
+/// Where whole batches go: handed over by value (no copy), and the spent
+/// batches that come back are reused, so a long file does not allocate a
+/// fresh megabyte per batch.
+struct Sink<F> {
+    each: F,
+    spare: Option<Batch>,
+}
+
+impl<F: FnMut(Batch) -> Option<Batch>> Sink<F> {
+    /// Hands over the records in `raw[..consumed]`; `batch` keeps the rest.
+    fn hand_over(&mut self, batch: &mut Batch, consumed: usize) {
+        if batch.records.is_empty() {
+            batch.advance(consumed);
+            return;
+        }
+        let mut next = self.spare.take().unwrap_or_default();
+        next.raw.clear();
+        next.raw.extend_from_slice(&batch.raw[consumed..]);
+        next.records.clear();
+        next.cells.clear();
+        next.values.clear();
+        next.names.clone_from(&batch.names);
+        next.delimiter = batch.delimiter;
+        (next.offset, next.line, next.column) = (batch.offset, batch.line, batch.column);
+        next.start_after_in(&batch.raw, consumed);
+        batch.raw.truncate(consumed);
+        let done = std::mem::replace(batch, next);
+        self.spare = (self.each)(done);
+    }
+}
+
+impl Batch {
+    /// Like [`Batch::start_after`], measuring in `raw` (the batch's text
+    /// before it moved).
+    fn start_after_in(&mut self, raw: &[u8], consumed: usize) {
+        let (line, column) = position(raw, (self.line, self.column), consumed);
+        self.line = line;
+        self.column = column;
+        self.offset += consumed as u64;
     }
 }
 
@@ -126,8 +198,9 @@ pub enum DatasetError {
 pub fn read(
     kind: Kind,
     mut input: impl Read,
-    mut each: impl FnMut(&Batch),
+    each: impl FnMut(Batch) -> Option<Batch>,
 ) -> Result<(), DatasetError> {
+    let mut sink = Sink { each, spare: None };
     let mut batch = Batch {
         line: 1,
         column: 1,
@@ -142,9 +215,9 @@ pub fn read(
         batch.offset = 3;
     }
     match kind {
-        Kind::Delimited(delimiter) => delimited(delimiter, input, &mut batch, &mut each)?,
-        Kind::JsonLines => json_lines(input, &mut batch, &mut each)?,
-        Kind::Json => json_records(input, &mut batch, &mut each)?,
+        Kind::Delimited(delimiter) => delimited(delimiter, input, &mut batch, &mut sink)?,
+        Kind::JsonLines => json_lines(input, &mut batch, &mut sink)?,
+        Kind::Json => json_records(input, &mut batch, &mut sink)?,
     }
     Ok(())
 }
@@ -210,109 +283,88 @@ fn delimited(
     delimiter: Option<u8>,
     mut input: impl Read,
     batch: &mut Batch,
-    each: &mut impl FnMut(&Batch),
+    sink: &mut Sink<impl FnMut(Batch) -> Option<Batch>>,
 ) -> Result<(), DatasetError> {
     let mut more = fill(&mut input, &mut batch.raw)?;
     let sample = &batch.raw[..batch.raw.len().min(64 << 10)];
     let delimiter = delimiter.unwrap_or_else(|| sniff(sample));
+    batch.delimiter = Some(delimiter);
     let mut parser = csv_core::ReaderBuilder::new().delimiter(delimiter).build();
-    // Where the parser is in `raw`, where the current record and field
-    // started, and which field of the record comes next.
+    // Where the parser is in `raw` and where the current record started;
+    // the record's decoded fields so far and where each ends.
     let mut pos = 0;
     let mut record_start = 0;
-    let mut field_start = 0;
-    let mut column = 0;
-    let mut field = vec![0u8; 256];
-    let mut field_len = 0;
+    let mut fields = vec![0u8; 4096];
+    let mut ends = vec![0usize; 64];
+    let (mut out_len, mut n_ends) = (0, 0);
     loop {
         if pos == batch.raw.len() && more {
             // Hand over the whole records; the one cut by the end of the
             // input is parsed again from its start with more input (an
             // empty slice would tell the parser the input has ended).
-            if column > 0 {
-                batch.records.pop();
-                let partial = batch.records.len();
-                while batch.cells.last().is_some_and(|c| c.record == partial) {
-                    batch.cells.pop();
-                }
-            }
-            if !batch.records.is_empty() {
-                each(batch);
-            }
-            batch.advance(record_start);
+            sink.hand_over(batch, record_start);
             parser.reset();
-            (pos, record_start, field_start, column, field_len) = (0, 0, 0, 0, 0);
+            (pos, record_start, out_len, n_ends) = (0, 0, 0, 0);
             more = fill(&mut input, &mut batch.raw)?;
             continue;
         }
-        let (result, nin, nout) = parser.read_field(&batch.raw[pos..], &mut field[field_len..]);
+        let (result, nin, nout, nend) = parser.read_record(
+            &batch.raw[pos..],
+            &mut fields[out_len..],
+            &mut ends[n_ends..],
+        );
         pos += nin;
-        field_len += nout;
+        out_len += nout;
+        n_ends += nend;
         match result {
-            csv_core::ReadFieldResult::InputEmpty => {}
-            csv_core::ReadFieldResult::OutputFull => {
-                let len = field.len();
-                field.resize(len * 2, 0);
+            csv_core::ReadRecordResult::InputEmpty => {}
+            csv_core::ReadRecordResult::OutputFull => {
+                let len = fields.len();
+                fields.resize(len * 2, 0);
             }
-            csv_core::ReadFieldResult::Field { record_end } => {
-                push_field(
-                    batch,
-                    &mut column,
-                    record_start,
-                    field_start,
-                    &field[..field_len],
-                );
-                field_len = 0;
-                field_start = pos;
-                if record_end {
-                    column = 0;
-                    // The next record starts after the line break (and any
-                    // blank lines, which the parser skips).
-                    while batch
-                        .raw
-                        .get(field_start)
-                        .is_some_and(|&b| b == b'\r' || b == b'\n')
-                    {
-                        field_start += 1;
-                    }
-                    record_start = field_start;
+            csv_core::ReadRecordResult::OutputEndsFull => {
+                let len = ends.len();
+                ends.resize(len * 2, 0);
+            }
+            csv_core::ReadRecordResult::Record => {
+                batch.records.push(record_start);
+                let record = batch.records.len() - 1;
+                let mut from = 0;
+                for (column, &end) in ends[..n_ends].iter().enumerate() {
+                    let start = batch.values.len();
+                    batch.values.extend_from_slice(&fields[from..end]);
+                    batch.cells.push(Cell {
+                        record,
+                        column,
+                        raw: record_start,
+                        value: start..batch.values.len(),
+                    });
+                    from = end;
+                }
+                (out_len, n_ends) = (0, 0);
+                // The next record starts after the line break (and any
+                // blank lines, which the parser skips).
+                record_start = pos;
+                while batch
+                    .raw
+                    .get(record_start)
+                    .is_some_and(|&b| b == b'\r' || b == b'\n')
+                {
+                    record_start += 1;
                 }
             }
-            csv_core::ReadFieldResult::End => break,
+            csv_core::ReadRecordResult::End => break,
         }
     }
-    if !batch.records.is_empty() {
-        each(batch);
-    }
+    let all = batch.raw.len();
+    sink.hand_over(batch, all);
     Ok(())
-}
-
-fn push_field(
-    batch: &mut Batch,
-    column: &mut usize,
-    record_start: usize,
-    field_start: usize,
-    value: &[u8],
-) {
-    if *column == 0 {
-        batch.records.push(record_start);
-    }
-    let quoted = batch.raw.get(field_start) == Some(&b'"');
-    let start = batch.values.len();
-    batch.values.extend_from_slice(value);
-    batch.cells.push(Cell {
-        record: batch.records.len() - 1,
-        column: *column,
-        raw: field_start + usize::from(quoted),
-        value: start..batch.values.len(),
-    });
-    *column += 1;
 }
 
 fn json_lines(
     mut input: impl Read,
     batch: &mut Batch,
-    each: &mut impl FnMut(&Batch),
+    sink: &mut Sink<impl FnMut(Batch) -> Option<Batch>>,
 ) -> Result<(), DatasetError> {
     let mut names = std::collections::HashMap::new();
     let mut more = fill(&mut input, &mut batch.raw)?;
@@ -349,10 +401,8 @@ fn json_lines(
             start = line_end + 1;
         }
         batch.raw = raw;
-        if !batch.records.is_empty() {
-            each(batch);
-        }
-        batch.advance(end.min(batch.raw.len()));
+        let end = end.min(batch.raw.len());
+        sink.hand_over(batch, end);
         if !more {
             break;
         }
@@ -366,7 +416,7 @@ fn json_lines(
 fn json_records(
     mut input: impl Read,
     batch: &mut Batch,
-    each: &mut impl FnMut(&Batch),
+    sink: &mut Sink<impl FnMut(Batch) -> Option<Batch>>,
 ) -> Result<(), DatasetError> {
     let mut names = std::collections::HashMap::new();
     let mut more = fill(&mut input, &mut batch.raw)?;
@@ -427,10 +477,7 @@ fn json_records(
             pos += 1;
         }
         let keep = record_start.unwrap_or(pos);
-        if !batch.records.is_empty() {
-            each(batch);
-        }
-        batch.advance(keep);
+        sink.hand_over(batch, keep);
         pos -= keep;
         if let Some(s) = record_start.as_mut() {
             *s -= keep;
@@ -543,7 +590,7 @@ mod tests {
         let mut out = Vec::new();
         read(kind, data, |b| {
             for c in &b.cells {
-                let (line, col) = b.position(c.raw);
+                let (line, col) = b.position(b.cell_raw(c));
                 out.push((
                     b.offset as usize + b.records[c.record],
                     c.column,
@@ -552,6 +599,7 @@ mod tests {
                     col,
                 ));
             }
+            None
         })
         .unwrap();
         out
@@ -602,8 +650,9 @@ mod tests {
             let c = b.cells.last().unwrap();
             last = Some((
                 String::from_utf8_lossy(b.value(c)).into_owned(),
-                b.position(c.raw),
+                b.position(b.cell_raw(c)),
             ));
+            Some(b)
         })
         .unwrap();
         assert_eq!((n, batches), (120_002, 2));
