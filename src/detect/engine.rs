@@ -133,7 +133,9 @@ impl Engine {
         };
         let first = out.len();
         let mut last_end = 0;
-        for hit in any.find_iter(text) {
+        let mut at = 0;
+        while let Some(hit) = any.find_at(text, at) {
+            at = (hit.end().saturating_sub(1)).max(hit.start() + 1);
             let end = token_end(text, (hit.end() + PATTERN_AFTER).min(text.len()));
             if end <= last_end {
                 continue;
@@ -195,11 +197,14 @@ impl Engine {
             }
         }
         if patterns && let Some(any) = self.patterns_regex() {
-            for hit in any.find_iter(text) {
+            let mut at = 0;
+            while let Some(hit) = any.find_at(text, at) {
                 let end = (hit.end() + PATTERN_AFTER).min(text.len());
                 for &r in &self.pattern_rules {
                     windows.push((r, hit.start(), end));
                 }
+                // The boundary byte a match ends with may begin the next.
+                at = (hit.end().saturating_sub(1)).max(hit.start() + 1);
             }
         }
         if windows.is_empty() {
@@ -289,6 +294,12 @@ impl Engine {
                 .name("secret")
                 .or_else(|| (1..caps.len()).find_map(|i| caps.get(i)))
                 .unwrap_or(whole);
+            // The next search starts after the value, not after the
+            // boundary the regex matched past it: `a@x.io,b@y.io` is two
+            // addresses, the comma ending one and starting the other.
+            if !m.is_empty() {
+                at = at.min(m.end().max(whole.start() + 1));
+            }
             if m.is_empty() {
                 continue;
             }

@@ -30,6 +30,14 @@ pub fn judge(rule: &Rule, value: &[u8]) -> Verdict {
             .into(),
             Validator::Card => checks::card(value),
             Validator::Iban => checks::iban(value),
+            // `536.90.4399` is written too; judged as `536-90-4399`.
+            Validator::UsSsn if value.len() == 11 && value.contains(&b'.') => {
+                let mut dashed = [0u8; 11];
+                for (d, &b) in dashed.iter_mut().zip(value) {
+                    *d = if b == b'.' { b'-' } else { b };
+                }
+                checks::us_ssn(&dashed)
+            }
             Validator::UsSsn => checks::us_ssn(value),
             Validator::UsItin => checks::us_itin(value),
             Validator::NanpPhone => checks::nanp_phone(value),
