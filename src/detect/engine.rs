@@ -321,11 +321,12 @@ impl Engine {
     fn resolve_overlaps(&self, mut found: Vec<Match>) -> Vec<Match> {
         found.sort_unstable_by_key(|m| (m.start, m.end, m.rule, m.confidence));
         found.dedup_by_key(|m| (m.start, m.end, m.rule));
-        // At equal confidence a secret outranks personal data: a token in
-        // the local part of an address is the finding that matters.
+        // A secret outranks personal data it overlaps: a password in a
+        // URL that reads like an address (`pw*x@host.io`) is the finding
+        // that matters.
         let rank = |m: &Match| {
             let secret = self.rule(m.rule).category == super::rule::Category::Secret;
-            (m.confidence, secret, m.end - m.start)
+            (secret, m.confidence, m.end - m.start)
         };
         let mut kept = Vec::with_capacity(found.len());
         let mut i = 0;
