@@ -261,38 +261,17 @@ tool_cmd() {
     detect-secrets) CMD=("$DETECT_SECRETS" scan --all-files "${DS_DIRS[@]}") ;;
   esac
 }
-# measure NAME RUN: one timed run; stdout/stderr of run 1 to OUT/NAME.stdout
-# and OUT/NAME.stderr; appends "run= wall_s= rss_kb= rc=" to OUT/NAME.run.
-measure() {
-  local name=$1 run=$2 t0 t1 rc=0 rss="" so="$OUT/$1.stdout" se="$OUT/$1.stderr" tf="$OUT/$1.time"
-  (( run == 1 )) || { so="$OUT/scratch.stdout"; se="$OUT/scratch.stderr"; }
-  tool_cmd "$name" "$run"
-  rm -f "$tf"
-  t0=$(now_us)
-  if [[ -x /usr/bin/time ]]; then
-    (cd "$CORPUS" && /usr/bin/time -v -o "$tf" "${CMD[@]}" > "$so" 2> "$se") || rc=$?
-  else
-    (cd "$CORPUS" && python3 -c '
-import os, sys
-pid = os.fork()
-if pid == 0:
-    os.execvp(sys.argv[2], sys.argv[2:])
-_, status, ru = os.wait4(pid, 0)
-open(sys.argv[1], "w").write(f"Maximum resident set size (kbytes): {ru.ru_maxrss}\n")
-sys.exit(os.waitstatus_to_exitcode(status) & 255)' "$tf" "${CMD[@]}" > "$so" 2> "$se") || rc=$?
-  fi
-  t1=$(now_us)
-  rss=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$tf" 2>/dev/null || true)
-  printf 'run=%s wall_s=%s rss_kb=%s rc=%s\n' "$run" "$(awk -v d=$((t1 - t0)) 'BEGIN{printf "%.3f", d/1e6}')" \
-    "${rss:-}" "$rc" >> "$OUT/$name.run"
-  log "$name run $run: $(tail -n 1 "$OUT/$name.run")"
-  LAST_RC=$rc
+# timed NAME RUN: one timed run of a tool over the corpus (measure, in
+# benches/common.sh).
+timed() {
+  tool_cmd "$1" "$2"
+  measure "$1" "$2" "$CORPUS" "${CMD[@]}"
 }
 declare -A OK_RC=([nbscrub]="0 1" [kingfisher]="0 200" [gitleaks]="0" [detect-secrets]="0")
 run_tool() {  # run_tool NAME RUNS: stops after a run that fails
   local name=$1 n=$2 run
   for ((run = 1; run <= n; run++)); do
-    measure "$name" "$run"
+    timed "$name" "$run"
     [[ " ${OK_RC[$name]} " == *" $LAST_RC "* ]] || break
   done
 }
