@@ -133,6 +133,16 @@ pub struct ScanArgs {
     /// Report findings at or above this confidence: low, medium or high.
     #[arg(long, value_name = "LEVEL", default_value = "medium")]
     pub min_confidence: String,
+
+    /// Report only findings not recorded in this baseline (exit 0 when
+    /// there are none).
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+
+    /// Record the findings of this scan in FILE (sorted, no values, no
+    /// timestamps), to acknowledge them with --baseline later.
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -53,10 +53,14 @@ fn scan_text(
     notebook: bool,
 ) -> FileScan {
     let mut warning = None;
+    let mut allowed = Vec::new();
     let segments = if notebook {
         match std::str::from_utf8(bytes) {
             Ok(text) => match formats::notebook::segments(text) {
-                Ok(segments) => segments,
+                Ok(scanned) => {
+                    allowed = scanned.allowed;
+                    scanned.segments
+                }
                 Err(e) => {
                     warning = Some(format!("not valid notebook JSON ({e}); scanned as text"));
                     vec![Segment::whole(bytes)]
@@ -103,6 +107,17 @@ fn scan_text(
             let lines = lines.get_or_insert_with(|| Lines::new(bytes));
             table_findings(engine, segment, table, lines, &mut out);
         }
+    }
+    // Acknowledged: `nbscrub: allow` on the line, or the cell's metadata.
+    if let Some(lines) = &lines {
+        out.found.retain(|f| {
+            let cell_allows = f.cell.is_some_and(|c| {
+                allowed
+                    .iter()
+                    .any(|(i, allow)| *i == c && allow.allows(&f.rule))
+            });
+            !cell_allows && !formats::line_allows(lines.line(f.line), &f.rule)
+        });
     }
     FileScan {
         findings: out.finish(),
@@ -258,12 +273,20 @@ impl<'a> Findings<'a> {
         self.found
             .dedup_by(|later, kept| place(later) == place(kept));
         for f in &mut self.found {
+            // A secret is told apart by its redacted form; personal data,
+            // whose few digits a redacted form would narrow to a handful of
+            // guesses, only by where it is (column, cell) and its order.
+            let anchor = if f.category == Category::Secret.as_str() {
+                f.redacted.clone()
+            } else {
+                format!("{:?}/{:?}/{:?}", f.cell, f.output, f.field)
+            };
             let n = self
                 .occurrences
-                .entry((f.rule.clone(), f.redacted.clone()))
+                .entry((f.rule.clone(), anchor.clone()))
                 .or_default();
             *n += 1;
-            f.fingerprint = fingerprint(&f.rule, self.shown, &f.redacted, *n);
+            f.fingerprint = fingerprint(&f.rule, self.shown, &anchor, *n);
         }
         self.found
     }

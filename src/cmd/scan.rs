@@ -33,6 +33,15 @@ pub fn run(args: &ScanArgs) -> Exit {
         Ok(engine) => engine,
         Err(e) => return usage(&e.to_string()),
     };
+    let baseline = match args
+        .baseline
+        .as_deref()
+        .map(report::baseline::Baseline::read)
+    {
+        Some(Ok(b)) => Some(b),
+        Some(Err(e)) => return usage(&e),
+        None => None,
+    };
     let shard = match args.shard.as_deref().map(parse_shard).transpose() {
         Ok(shard) => shard,
         Err(e) => return usage(&format!("--shard: {e}")),
@@ -177,6 +186,23 @@ pub fn run(args: &ScanArgs) -> Exit {
         }
     }
     report.stats.elapsed_ms = started.elapsed().as_millis();
+    if let Some(baseline) = &baseline {
+        report.findings.retain(|f| !baseline.contains(f));
+    }
+    // Writing a baseline acknowledges what it records.
+    if let Some(path) = &args.write_baseline {
+        let bytes = report::baseline::render(&report.findings);
+        if let Err(e) = crate::atomic::write(path, &bytes) {
+            eprintln!("nbscrub: {}: {e}", path.display());
+            return Exit::Error;
+        }
+        eprintln!(
+            "nbscrub: {} finding(s) recorded in {}",
+            report.findings.len(),
+            path.display()
+        );
+        report.findings.clear();
+    }
 
     for p in &report.warnings {
         eprintln!("nbscrub: warning: {}: {}", p.path, p.message);

@@ -19,6 +19,51 @@ pub struct Location {
     pub mime: Option<String>,
 }
 
+/// What a notebook cell's metadata allows to go unreported: everything (a
+/// `nbscrub-allow` tag) or the rules it names
+/// (`{"nbscrub": {"allow": ["rule-id"]}}`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Allow {
+    All,
+    Rules(Vec<String>),
+}
+
+impl Allow {
+    pub fn allows(&self, rule: &str) -> bool {
+        match self {
+            Allow::All => true,
+            Allow::Rules(rules) => rules.iter().any(|r| r == rule),
+        }
+    }
+}
+
+/// Whether a line of a file says a finding on it is acknowledged:
+/// `nbscrub: allow` for any rule, `nbscrub: allow(rule-a, rule-b)` for
+/// those.
+pub fn line_allows(line: &[u8], rule: &str) -> bool {
+    const MARK: &[u8] = b"nbscrub: allow";
+    let mut from = 0;
+    while let Some(i) = memchr::memmem::find(&line[from..], MARK) {
+        let rest = &line[from + i + MARK.len()..];
+        match rest.first() {
+            Some(b'(') => {
+                let ids = &rest[1..];
+                let end = ids.iter().position(|&b| b == b')').unwrap_or(ids.len());
+                if ids[..end]
+                    .split(|&b| b == b',')
+                    .any(|id| id.trim_ascii() == rule.as_bytes())
+                {
+                    return true;
+                }
+            }
+            Some(b) if b.is_ascii_alphanumeric() || *b == b'-' || *b == b'_' => {}
+            _ => return true,
+        }
+        from += i + MARK.len();
+    }
+    false
+}
+
 /// Text to scan and how its offsets map back to the file.
 #[derive(Debug)]
 pub struct Segment<'a> {
@@ -246,6 +291,15 @@ impl<'a> Lines<'a> {
         Lines { bytes, starts }
     }
 
+    /// The text of 1-based line `line`, without its line break.
+    pub fn line(&self, line: usize) -> &'a [u8] {
+        let Some(&start) = self.starts.get(line.wrapping_sub(1)) else {
+            return &[];
+        };
+        let end = self.starts.get(line).map_or(self.bytes.len(), |&s| s - 1);
+        &self.bytes[start..end.max(start)]
+    }
+
     pub fn position(&self, offset: usize) -> (usize, usize) {
         let offset = offset.min(self.bytes.len());
         let line = self.starts.partition_point(|&s| s <= offset) - 1;
@@ -296,6 +350,18 @@ mod tests {
         assert_eq!(&seg.text[..], b"AKIA");
         assert_eq!(seg.file_offset(0), 11);
         assert_eq!(seg.file_offset(4), 15);
+    }
+
+    #[test]
+    fn pragmas_name_rules_or_allow_all() {
+        assert!(line_allows(
+            b"key = 'x'  # nbscrub: allow",
+            "aws-access-key-id"
+        ));
+        assert!(line_allows(b"# nbscrub: allow(email, us-ssn)", "us-ssn"));
+        assert!(!line_allows(b"# nbscrub: allow(email)", "us-ssn"));
+        assert!(!line_allows(b"# nbscrub: allowed", "email"));
+        assert!(!line_allows(b"plain line", "email"));
     }
 
     #[test]

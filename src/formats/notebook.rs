@@ -2,22 +2,33 @@
 //! one text) decoded, located by cell, output and MIME type. Base64 image
 //! payloads and attachments are not text and are left out.
 
-use super::{Builder, Location, Segment, table};
+use super::{Allow, Builder, Location, Segment, table};
 use crate::notebook::json::{self, Node, Str, SyntaxError, Value};
 
 /// The segments of a notebook, or why its JSON cannot be read.
-pub fn segments(text: &str) -> Result<Vec<Segment<'static>>, SyntaxError> {
+/// A notebook as detection sees it: its text segments, and the cells whose
+/// metadata allows findings to go unreported.
+pub struct Scanned {
+    pub segments: Vec<Segment<'static>>,
+    pub allowed: Vec<(usize, Allow)>,
+}
+
+pub fn segments(text: &str) -> Result<Scanned, SyntaxError> {
     let mut root = json::parse(text)?;
     let mut out = Vec::new();
+    let mut allowed = Vec::new();
     let Value::Object(members) = &mut root.value else {
         walk(&mut root, &Location::default(), &mut out);
-        return Ok(out);
+        return Ok(Scanned {
+            segments: out,
+            allowed,
+        });
     };
     let mut cell_index = 0;
     for member in members.iter_mut() {
         match member.key.decode().as_ref() {
             // nbformat 4 (and 1).
-            "cells" => cells(&mut member.node, &mut cell_index, &mut out),
+            "cells" => cells(&mut member.node, &mut cell_index, &mut out, &mut allowed),
             // nbformat 2 and 3: cells numbered across worksheets.
             "worksheets" => match &mut member.node.value {
                 Value::Array(sheets) => {
@@ -26,7 +37,7 @@ pub fn segments(text: &str) -> Result<Vec<Segment<'static>>, SyntaxError> {
                             Some(fields) => {
                                 for f in fields.iter_mut() {
                                     if f.key.eq_str("cells") {
-                                        cells(&mut f.node, &mut cell_index, &mut out);
+                                        cells(&mut f.node, &mut cell_index, &mut out, &mut allowed);
                                     } else {
                                         walk(&mut f.node, &Location::default(), &mut out);
                                     }
@@ -41,10 +52,40 @@ pub fn segments(text: &str) -> Result<Vec<Segment<'static>>, SyntaxError> {
             _ => walk(&mut member.node, &Location::default(), &mut out),
         }
     }
-    Ok(out)
+    Ok(Scanned {
+        segments: out,
+        allowed,
+    })
 }
 
-fn cells(node: &mut Node<'_>, index: &mut usize, out: &mut Vec<Segment<'static>>) {
+/// A cell's `nbscrub-allow` tag, or its `nbscrub.allow` list of rules.
+fn cell_allow(cell: &Node<'_>) -> Option<Allow> {
+    let metadata = &cell.value.get("metadata")?.value;
+    let tagged = metadata
+        .get("tags")
+        .and_then(|t| t.value.as_array())
+        .is_some_and(|tags| tags.iter().any(|t| t.value.is_str("nbscrub-allow")));
+    if tagged {
+        return Some(Allow::All);
+    }
+    let rules: Vec<String> = metadata
+        .get("nbscrub")?
+        .value
+        .get("allow")?
+        .value
+        .as_array()?
+        .iter()
+        .filter_map(|r| r.value.as_str().map(|s| s.decode().into_owned()))
+        .collect();
+    Some(Allow::Rules(rules))
+}
+
+fn cells(
+    node: &mut Node<'_>,
+    index: &mut usize,
+    out: &mut Vec<Segment<'static>>,
+    allowed: &mut Vec<(usize, Allow)>,
+) {
     let Value::Array(cells) = &mut node.value else {
         walk(node, &Location::default(), out);
         return;
@@ -55,6 +96,9 @@ fn cells(node: &mut Node<'_>, index: &mut usize, out: &mut Vec<Segment<'static>>
             ..Location::default()
         };
         *index += 1;
+        if let Some(allow) = cell_allow(cell) {
+            allowed.push((*index - 1, allow));
+        }
         let Some(fields) = cell.value.as_object_mut() else {
             walk(cell, &here, out);
             continue;

@@ -1,6 +1,7 @@
 //! Reports: findings and statistics as text for people, JSON and JSON
 //! Lines for tools. Values reach this module already redacted.
 
+pub mod baseline;
 pub mod junit;
 pub mod redact;
 pub mod sarif;
