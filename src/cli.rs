@@ -52,6 +52,14 @@ pub enum Command {
 
     /// Say whether the pre-commit hook is installed.
     Status,
+
+    /// Print the configuration that applies to PATH: the files it comes
+    /// from (nbscrub.toml, .nbscrub.toml, [tool.nbscrub] in pyproject.toml,
+    /// closest last) and every setting they decide.
+    Config {
+        #[arg(value_name = "PATH", default_value = ".")]
+        path: std::path::PathBuf,
+    },
 }
 
 #[derive(Debug, Clone, Args)]
@@ -130,9 +138,10 @@ pub struct ScanArgs {
     #[arg(long, value_name = "K/N", requires = "git_history")]
     pub shard: Option<String>,
 
-    /// Report findings at or above this confidence: low, medium or high.
-    #[arg(long, value_name = "LEVEL", default_value = "medium")]
-    pub min_confidence: String,
+    /// Report findings at or above this confidence: low, medium or high
+    /// (default: the configuration's `[scan] min-confidence`, else medium).
+    #[arg(long, value_name = "LEVEL")]
+    pub min_confidence: Option<String>,
 
     /// Report only findings not recorded in this baseline (exit 0 when
     /// there are none).

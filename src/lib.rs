@@ -1,14 +1,17 @@
 //! nbscrub keeps Jupyter notebooks and committed datasets clean: it strips
 //! cell outputs byte-for-byte the way nbstripout does, only much faster, and
-//! (in later modules) finds secrets, PII and PHI.
+//! finds secrets, PII and PHI.
 //!
 //! Data flows one way: `inputs` find files, `notebook` reads them faithfully,
 //! `strip` changes them, `atomic` writes them back without ever leaving a
-//! half-written file.
+//! half-written file; `formats` turn files into text and tables, `detect`
+//! finds what the rules describe in them, `report` shows it redacted.
+//! `config` says, for each file, which settings apply.
 
 pub mod atomic;
 pub mod cli;
 pub mod cmd;
+pub mod config;
 pub mod detect;
 pub mod formats;
 pub mod git;

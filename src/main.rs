@@ -12,6 +12,7 @@ fn main() {
         Command::Install(args) => cmd::install::install(args),
         Command::Uninstall(args) => cmd::install::uninstall(args),
         Command::Status => cmd::install::status(),
+        Command::Config { path } => cmd::config::run(path),
     };
     std::process::exit(exit as i32);
 }

@@ -15,6 +15,31 @@ use crate::formats::dataset::{self, Batch, DatasetError, Kind};
 use crate::formats::{self, Lines, Segment};
 use crate::report::{Finding, fingerprint, redact::redact};
 
+/// What a scan of one file reports: from its configuration and the
+/// command line.
+#[derive(Debug)]
+pub struct Policy {
+    pub min_confidence: Confidence,
+    /// A value one of these matches whole is not reported.
+    pub allow_values: Vec<regex::bytes::Regex>,
+}
+
+impl Policy {
+    pub fn new(min_confidence: Confidence) -> Policy {
+        Policy {
+            min_confidence,
+            allow_values: Vec::new(),
+        }
+    }
+
+    fn allows_value(&self, value: &[u8]) -> bool {
+        self.allow_values.iter().any(|r| {
+            r.find(value)
+                .is_some_and(|m| m.start() == 0 && m.end() == value.len())
+        })
+    }
+}
+
 pub struct FileScan {
     pub findings: Vec<Finding>,
     /// Set when the file was scanned in a lesser way than its kind deserves.
@@ -27,29 +52,29 @@ pub fn scan_bytes(
     path: &Path,
     shown: &str,
     bytes: &[u8],
-    min_confidence: Confidence,
+    policy: &Policy,
 ) -> FileScan {
     if let Some(kind) = dataset::kind(path) {
-        match scan_dataset(engine, kind, bytes, shown, min_confidence) {
+        match scan_dataset(engine, kind, bytes, shown, policy) {
             Ok(scan) => return scan,
             // A `.json` file that holds no records is an ordinary file.
             Err(DatasetError::NoRecords) => {}
             Err(e) => {
-                let mut scan = scan_text(engine, shown, bytes, min_confidence, false);
+                let mut scan = scan_text(engine, shown, bytes, policy, false);
                 scan.warning = Some(format!("{e}; scanned as text"));
                 return scan;
             }
         }
     }
     let notebook = path.extension().is_some_and(|e| e == "ipynb");
-    scan_text(engine, shown, bytes, min_confidence, notebook)
+    scan_text(engine, shown, bytes, policy, notebook)
 }
 
 fn scan_text(
     engine: &Engine,
     shown: &str,
     bytes: &[u8],
-    min_confidence: Confidence,
+    policy: &Policy,
     notebook: bool,
 ) -> FileScan {
     let mut warning = None;
@@ -79,7 +104,7 @@ fn scan_text(
     };
 
     let mut lines: Option<Lines> = None;
-    let mut out = Findings::new(shown, min_confidence);
+    let mut out = Findings::new(shown, policy);
     let mut matches: Vec<Match> = Vec::new();
     for segment in &segments {
         matches.clear();
@@ -194,16 +219,16 @@ fn table_findings(
 /// below the confidence asked for left out.
 struct Findings<'a> {
     shown: &'a str,
-    min_confidence: Confidence,
+    policy: &'a Policy,
     found: Vec<Finding>,
     occurrences: HashMap<(String, String), usize>,
 }
 
 impl<'a> Findings<'a> {
-    fn new(shown: &'a str, min_confidence: Confidence) -> Findings<'a> {
+    fn new(shown: &'a str, policy: &'a Policy) -> Findings<'a> {
         Findings {
             shown,
-            min_confidence,
+            policy,
             found: Vec::new(),
             occurrences: HashMap::new(),
         }
@@ -217,6 +242,9 @@ impl<'a> Findings<'a> {
         (end_line, end_column): (usize, usize),
         value: &[u8],
     ) -> Option<Finding> {
+        if self.policy.allows_value(value) {
+            return None;
+        }
         self.shown_as(
             rule,
             confidence,
@@ -234,7 +262,7 @@ impl<'a> Findings<'a> {
         (end_line, end_column): (usize, usize),
         redacted: String,
     ) -> Option<Finding> {
-        if confidence < self.min_confidence {
+        if confidence < self.policy.min_confidence {
             return None;
         }
         Some(Finding {
@@ -254,6 +282,7 @@ impl<'a> Findings<'a> {
             commit: None,
             fingerprint: String::new(),
             redacted,
+            fails: true,
         })
     }
 
@@ -316,10 +345,10 @@ pub fn scan_dataset(
     kind: Kind,
     input: impl Read + Send,
     shown_path: &str,
-    min_confidence: Confidence,
+    policy: &Policy,
 ) -> Result<FileScan, DatasetError> {
     let columns = engine.columns();
-    let mut out = Findings::new(shown_path, min_confidence);
+    let mut out = Findings::new(shown_path, policy);
     // Each column's state, by column index: columns are independent, so a
     // batch's columns are worked on in parallel.
     let mut state: Vec<ColumnScan> = Vec::new();

@@ -13,7 +13,7 @@ use crate::detect::{Confidence, Engine};
 use crate::git::{GitError, Repo, Staged};
 use crate::inputs::files::is_binary;
 use crate::report::{self, Report, Stats};
-use crate::scan::scan_bytes;
+use crate::scan::{Policy, scan_bytes};
 use crate::strip::StripOptions;
 
 pub fn pre_commit() -> Exit {
@@ -92,12 +92,12 @@ fn run() -> Result<Exit, GitError> {
         }
         Err(_) => return Ok(Exit::Error),
     };
+    let policy = Policy::new(Confidence::Medium);
     let mut findings = Vec::new();
     for (entry, bytes) in staged.iter().zip(&committed) {
         if !is_binary(bytes) {
             let path = Path::new(&entry.path);
-            findings
-                .extend(scan_bytes(&engine, path, &entry.path, bytes, Confidence::Medium).findings);
+            findings.extend(scan_bytes(&engine, path, &entry.path, bytes, &policy).findings);
         }
     }
 

@@ -1,5 +1,6 @@
 //! What each subcommand does, between the command line and the library.
 
+pub mod config;
 pub mod hook;
 pub mod install;
 pub mod rules;

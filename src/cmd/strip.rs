@@ -1,7 +1,9 @@
 //! `nbscrub strip`: files in place (in parallel), stdin to stdout, textconv.
 
+use std::collections::HashMap;
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use rayon::prelude::*;
 
@@ -96,17 +98,87 @@ fn reclaim_paths(args: &StripArgs) -> StripArgs {
     args
 }
 
+/// The command line's options over a file's configuration (`[strip]`):
+/// a flag given decides, else the closest configuration file, else
+/// nbstripout's default.
+fn with_config(args: &StripArgs, config: &crate::config::Strip) -> StripArgs {
+    let mut args = args.clone();
+    let flag = |given: bool, set: Option<bool>| given || set.unwrap_or(false);
+    args.keep_output = flag(args.keep_output, config.keep_output);
+    args.keep_count = flag(args.keep_count, config.keep_count);
+    args.keep_id = flag(args.keep_id, config.keep_id);
+    args.drop_empty_cells = flag(args.drop_empty_cells, config.drop_empty_cells);
+    args.strip_init_cells = flag(args.strip_init_cells, config.strip_init_cells);
+    args.keep_format = flag(args.keep_format, config.keep_format);
+    let words = |given: &mut String, set: &Option<Vec<String>>| {
+        if given.is_empty()
+            && let Some(list) = set
+        {
+            *given = list.join(" ");
+        }
+    };
+    words(&mut args.extra_keys, &config.extra_keys);
+    words(&mut args.keep_metadata_keys, &config.keep_metadata_keys);
+    words(&mut args.drop_tagged_cells, &config.drop_tagged_cells);
+    if args.max_size == "0"
+        && let Some(size) = &config.max_size
+    {
+        args.max_size.clone_from(size);
+    }
+    if args.keep_output_type.is_empty() {
+        args.keep_output_type = config.keep_output_type.clone().unwrap_or_default();
+    }
+    if args.drop_output_type.is_empty() {
+        args.drop_output_type = config.drop_output_type.clone().unwrap_or_default();
+    }
+    args
+}
+
+/// A file's strip options and whether to keep its formatting, from its
+/// configuration and the command line, worked out once per set of
+/// configuration files.
+type Resolved = Arc<(StripOptions, bool)>;
+
+struct Resolver<'a> {
+    args: &'a StripArgs,
+    configs: crate::config::Configs,
+    cache: Mutex<HashMap<Vec<PathBuf>, Resolved>>,
+}
+
+impl Resolver<'_> {
+    fn options_for(&self, path: &Path) -> Result<Resolved, String> {
+        let settings = self.configs.for_path(path)?;
+        let key: Vec<PathBuf> = settings.layers.iter().map(|l| l.path.clone()).collect();
+        if let Some(found) = self.cache.lock().expect("not poisoned").get(&key) {
+            return Ok(found.clone());
+        }
+        let args = with_config(self.args, &settings.strip());
+        let resolved = Arc::new((options_from(&args)?, args.keep_format));
+        self.cache
+            .lock()
+            .expect("not poisoned")
+            .insert(key, resolved.clone());
+        Ok(resolved)
+    }
+}
+
 pub fn run(args: &StripArgs) -> Exit {
     let args = &reclaim_paths(args);
-    let options = match options_from(args) {
-        Ok(options) => options,
+    let resolver = Resolver {
+        args,
+        configs: crate::config::Configs::default(),
+        cache: Mutex::default(),
+    };
+    let here = args.textconv.clone().unwrap_or_else(|| PathBuf::from("."));
+    let (options, keep_format) = match resolver.options_for(&here) {
+        Ok(resolved) => (*resolved).clone(),
         Err(message) => {
             eprintln!("nbscrub: {message}");
             return Exit::Error;
         }
     };
     if let Some(file) = &args.textconv {
-        return to_stdout(&display(file), read_file(file), &options, args.keep_format);
+        return to_stdout(&display(file), read_file(file), &options, keep_format);
     }
     let stdin = Path::new("-");
     if args.paths.iter().any(|p| p == stdin) {
@@ -121,13 +193,13 @@ pub fn run(args: &StripArgs) -> Exit {
             .read_to_end(&mut bytes)
             .map_err(|e| io_message(&e))
             .and_then(|_| within_limit(bytes.len() as u64).map(|()| bytes));
-        return to_stdout("<stdin>", read, &options, args.keep_format);
+        return to_stdout("<stdin>", read, &options, keep_format);
     }
     if args.paths.is_empty() {
         eprintln!("nbscrub: no paths given (use `-` to read a notebook on stdin)");
         return Exit::Error;
     }
-    in_place(&args.paths, &options, args.keep_format, args.check)
+    in_place(&args.paths, &resolver, args.check)
 }
 
 fn within_limit(len: u64) -> Result<(), String> {
@@ -242,7 +314,7 @@ enum Outcome {
     Failed(String),
 }
 
-fn in_place(paths: &[PathBuf], options: &StripOptions, keep_format: bool, check: bool) -> Exit {
+fn in_place(paths: &[PathBuf], resolver: &Resolver<'_>, check: bool) -> Exit {
     let (files, walk_errors) = walk::files(paths, &[".ipynb"]);
     let mut failed = !walk_errors.is_empty();
     for e in &walk_errors {
@@ -251,7 +323,10 @@ fn in_place(paths: &[PathBuf], options: &StripOptions, keep_format: bool, check:
     let strip_all = || -> Vec<Outcome> {
         files
             .par_iter()
-            .map(|path| strip_file(path, options, keep_format, check))
+            .map(|path| match resolver.options_for(path) {
+                Ok(resolved) => strip_file(path, &resolved.0, resolved.1, check),
+                Err(message) => Outcome::Failed(message),
+            })
             .collect()
     };
     let outcomes = match io_pool() {

@@ -1,11 +1,11 @@
 //! Rules as data: the TOML format shared by the built-in rule files and
 //! users' own rules, and the checks a rule must pass to be loaded.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 /// What kind of data a rule finds; also how sensitive a finding is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Category {
     Pii,
@@ -25,7 +25,7 @@ impl Category {
 
 /// How sure a finding is: `high` when the value proves itself (a prefix and
 /// a checksum), `low` when only its surroundings suggest it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Confidence {
     Low,
@@ -196,7 +196,7 @@ pub fn parse_rules(source_name: &str, text: &str) -> Result<Vec<Rule>, RuleError
         message: e.to_string().trim_end().to_owned(),
     })?;
     for rule in &file.rules {
-        check(rule).map_err(|message| RuleError::Invalid {
+        check_rule(rule).map_err(|message| RuleError::Invalid {
             source_name: source_name.to_owned(),
             id: rule.id.clone(),
             message,
@@ -207,7 +207,7 @@ pub fn parse_rules(source_name: &str, text: &str) -> Result<Vec<Rule>, RuleError
 
 /// What can be checked without compiling the regex (that waits until a
 /// keyword is seen, so start-up stays fast).
-fn check(rule: &Rule) -> Result<(), String> {
+pub fn check_rule(rule: &Rule) -> Result<(), String> {
     let id_ok = !rule.id.is_empty()
         && rule
             .id

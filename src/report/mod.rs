@@ -31,6 +31,10 @@ pub struct Finding {
     pub commit: Option<String>,
     pub redacted: String,
     pub fingerprint: String,
+    /// Whether the finding fails the scan (`[scan] fail-on` may leave a
+    /// category reported but not failing).
+    #[serde(skip)]
+    pub fails: bool,
 }
 
 /// A file that could not be scanned, or was scanned in a lesser way.
