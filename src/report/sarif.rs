@@ -35,7 +35,6 @@ pub fn write(
                 .map_or((id.to_string(), "secret"), |r| (r.description.clone(), r.category));
             json!({
                 "id": id,
-                "name": id,
                 "shortDescription": {"text": text},
                 "fullDescription": {"text": text},
                 "help": {
