@@ -166,7 +166,7 @@ pub struct RulesArgs {
     pub files: Vec<PathBuf>,
 }
 
-#[derive(Debug, Clone, Args)]
+#[derive(Debug, Clone, Default, Args)]
 pub struct StripArgs {
     /// Notebooks or directories; `-` for stdin.
     #[arg(value_name = "PATHS")]

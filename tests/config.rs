@@ -250,3 +250,46 @@ fn strip_settings_apply_to_the_notebooks_below_them() {
     assert_eq!(count("top.ipynb"), Value::Null);
     assert_ne!(count("sub/kept.ipynb"), Value::Null);
 }
+
+#[test]
+fn the_hook_follows_the_configuration() {
+    let dir = repo();
+    let d = dir.path();
+    let git = |args: &[&str]| {
+        let out = std::process::Command::new("git")
+            .current_dir(d)
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "git {args:?}: {}", stderr(&out));
+        out
+    };
+    git(&["init", "-q"]);
+    git(&["config", "user.email", "t@t"]);
+    git(&["config", "user.name", "t"]);
+    nbscrub().current_dir(d).arg("install").assert().success();
+    write(
+        d,
+        "nbscrub.toml",
+        "[strip]\nkeep-count = true\n\n[scan]\nfail-on = [\"secret\"]\nallow-paths = [\"sub/fixtures.py\"]\n",
+    );
+    write(d, "nb.ipynb", executed_notebook());
+    write(d, "people.md", "Contact jane.doe@gmail.com\n");
+    write(d, "sub/fixtures.py", format!("KEY = '{AWS_ID}'\n"));
+    git(&["add", "."]);
+    // Personal data is shown but does not stop the commit; the allowed
+    // file's key is not reported; the notebook keeps its counts.
+    let out = std::process::Command::new("git")
+        .current_dir(d)
+        .args(["commit", "-qm", "add"])
+        .output()
+        .unwrap();
+    let err = stderr(&out);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("people.md:1:9: email"), "{err}");
+    assert!(!err.contains("aws-access-key-id"), "{err}");
+    let committed = git(&["show", "HEAD:nb.ipynb"]);
+    let nb: Value = serde_json::from_slice(&committed.stdout).unwrap();
+    assert_ne!(nb["cells"][0]["execution_count"], Value::Null);
+    assert_eq!(nb["cells"][0]["outputs"], serde_json::json!([]));
+}

@@ -4,17 +4,16 @@
 //! keeps its unstaged edits. Then everything staged is scanned; a finding
 //! stops the commit.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use super::Exit;
+use super::setup::Setup;
 use super::strip::{Render, strip_bytes};
 use crate::atomic;
-use crate::detect::{Confidence, Engine};
 use crate::git::{GitError, Repo, Staged};
 use crate::inputs::files::is_binary;
 use crate::report::{self, Report, Stats};
-use crate::scan::{Policy, scan_bytes};
-use crate::strip::StripOptions;
+use crate::scan::scan_bytes;
 
 pub fn pre_commit() -> Exit {
     match run() {
@@ -28,15 +27,18 @@ pub fn pre_commit() -> Exit {
 
 fn run() -> Result<Exit, GitError> {
     let repo = Repo::for_hook()?;
-    // Git processes cost milliseconds each to start: the blob reader and
-    // the rules start while `git diff` runs.
-    let engine = std::thread::spawn(|| crate::detect::builtin_rules().and_then(Engine::new));
     let (staged, contents): (Vec<Staged>, Vec<Vec<u8>>) = repo.staged_files()?.into_iter().unzip();
     if staged.is_empty() {
         return Ok(Exit::Clean);
     }
-
-    let (options, _) = StripOptions::new(&[], &[]);
+    // Each file's configuration, as in the work tree; the rules compile
+    // while the notebooks are stripped.
+    let paths: Vec<PathBuf> = staged.iter().map(|e| repo.top.join(&e.path)).collect();
+    let setup = {
+        let paths = paths.clone();
+        std::thread::spawn(move || Setup::new(&paths, None))
+    };
+    let strip_config = crate::config::Configs::default();
     let mut committed = Vec::with_capacity(staged.len());
     let mut stripped = Vec::new();
     let mut failed = false;
@@ -45,6 +47,18 @@ fn run() -> Result<Exit, GitError> {
         // nothing here to strip.
         let lfs_pointer = staged_bytes.starts_with(b"version https://git-lfs.github.com/spec/");
         if entry.path.ends_with(".ipynb") && !lfs_pointer {
+            let options = match strip_config
+                .for_path(&repo.top.join(&entry.path))
+                .and_then(|s| super::strip::options_for_config(&s.strip()))
+            {
+                Ok(options) => options,
+                Err(e) => {
+                    eprintln!("nbscrub: {}: {e}", entry.path);
+                    failed = true;
+                    committed.push(staged_bytes);
+                    continue;
+                }
+            };
             match strip_bytes(&staged_bytes, &options, false, Render::IfChanged) {
                 Ok((true, Some(text))) => {
                     stripped.push((committed.len(), staged_bytes));
@@ -84,21 +98,51 @@ fn run() -> Result<Exit, GitError> {
     repo.update_index(&updates)?;
     atomic::sync_dirs(touched_dirs);
 
-    let engine = match engine.join() {
-        Ok(Ok(engine)) => engine,
+    let setup = match setup.join() {
+        Ok(Ok(setup)) => setup,
         Ok(Err(e)) => {
             eprintln!("nbscrub: {e}");
             return Ok(Exit::Error);
         }
         Err(_) => return Ok(Exit::Error),
     };
-    let policy = Policy::new(Confidence::Medium);
     let mut findings = Vec::new();
-    for (entry, bytes) in staged.iter().zip(&committed) {
-        if !is_binary(bytes) {
-            let path = Path::new(&entry.path);
-            findings.extend(scan_bytes(&engine, path, &entry.path, bytes, &policy).findings);
+    for ((entry, bytes), path) in staged.iter().zip(&committed).zip(&paths) {
+        if is_binary(bytes) {
+            continue;
         }
+        let policy = match setup.policy(path) {
+            Ok(policy) => policy,
+            Err(e) => {
+                eprintln!("nbscrub: {}: {e}", entry.path);
+                return Ok(Exit::Error);
+            }
+        };
+        let mut scan = scan_bytes(
+            &setup.engine,
+            Path::new(&entry.path),
+            &entry.path,
+            bytes,
+            &policy.scan,
+        );
+        setup.settle(path, &mut scan, &policy.config);
+        findings.extend(scan.findings);
+    }
+    // Findings of categories the configuration does not fail on are shown
+    // but do not stop the commit.
+    let (findings, shown_only): (Vec<_>, Vec<_>) = findings.into_iter().partition(|f| f.fails);
+    if !shown_only.is_empty() {
+        let report = Report {
+            version: 1,
+            findings: shown_only,
+            stats: Stats::default(),
+            errors: Vec::new(),
+            warnings: Vec::new(),
+            scanned: Vec::new(),
+        };
+        let mut text = Vec::new();
+        let _ = report::write_text(&report, &mut text, false);
+        eprint!("{}", String::from_utf8_lossy(&text));
     }
 
     if !findings.is_empty() {

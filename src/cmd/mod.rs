@@ -5,6 +5,7 @@ pub mod hook;
 pub mod install;
 pub mod rules;
 pub mod scan;
+pub mod setup;
 pub mod strip;
 
 /// A process exit status: 0 clean, 1 findings or changes needed, 2 errors.

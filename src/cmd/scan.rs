@@ -7,12 +7,9 @@ use std::time::Instant;
 use rayon::prelude::*;
 
 use super::Exit;
+use super::setup::Setup;
 use crate::cli::{Format, ScanArgs};
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-
-use crate::config::{Configs, ScanPolicy};
-use crate::detect::{Confidence, Engine, Rule};
+use crate::detect::{Confidence, Engine};
 use crate::formats::dataset::DatasetError;
 use crate::inputs::files::{self, Input, Skip};
 use crate::report::{self, Problem, Report, Stats};
@@ -65,53 +62,12 @@ pub fn run(args: &ScanArgs) -> Exit {
         let (paths, errors) = files::all_files(&args.paths);
         (paths.into_iter().map(Item::File).collect(), errors)
     };
-    // Configuration: every file's layers, read once per directory; the
-    // custom rules of all of them join the built-in ones.
-    let configs = Configs::default();
-    let customs = match custom_rules(&configs, &items) {
-        Ok(customs) => customs,
+    let paths: Vec<PathBuf> = items.iter().map(Item::config_path).collect();
+    let setup = match Setup::new(&paths, flag_confidence) {
+        Ok(setup) => setup,
         Err(e) => return usage(&e),
     };
-    let mut rules = match crate::detect::builtin_rules() {
-        Ok(rules) => rules,
-        Err(e) => return usage(&e.to_string()),
-    };
-    rules.extend(customs.iter().map(|(_, r, _)| r.clone()));
-    if let Err(e) = crate::detect::check_unique(&rules, "custom rules") {
-        return usage(&format!("{e} (a built-in rule has this id)"));
-    }
-    let engine = match Engine::new(rules) {
-        Ok(engine) => engine,
-        Err(e) => return usage(&e.to_string()),
-    };
-    // A custom rule applies under its configuration file's directory, and
-    // not to that file itself, whose examples it must match.
-    let scopes: HashMap<String, (PathBuf, PathBuf)> = customs
-        .into_iter()
-        .map(|(dir, rule, file)| (rule.id, (dir, PathBuf::from(file))))
-        .collect();
-    let policies = Policies {
-        configs: &configs,
-        flag: flag_confidence,
-        cache: Mutex::default(),
-    };
-    // What a file's configuration leaves out of the report, and which
-    // findings fail the scan.
-    let settle = |item: &Item, scan: &mut crate::scan::FileScan, policy: &ScanPolicy| {
-        let path = item.config_path();
-        let absolute = std::path::absolute(&path).unwrap_or(path.clone());
-        let allowed_path = policy.path_allowed(&path);
-        scan.findings.retain(|f| {
-            !allowed_path
-                && !policy.disabled.contains(&f.rule)
-                && scopes
-                    .get(&f.rule)
-                    .is_none_or(|(dir, file)| absolute.starts_with(dir) && absolute != *file)
-        });
-        for f in &mut scan.findings {
-            f.fails = policy.fails_on(f.category);
-        }
-    };
+    let engine = &setup.engine;
     let scan_item = |item: &Item, loaded: Option<Vec<u8>>, policy: &Policy| -> Outcome {
         // A dataset on disk is streamed, whatever its size.
         if let (Item::File(path), None) = (item, &loaded)
@@ -119,7 +75,7 @@ pub fn run(args: &ScanArgs) -> Exit {
         {
             match files::stream(path) {
                 Ok(files::Stream::Open { len, reader }) => {
-                    match scan_dataset(&engine, kind, reader, &item.shown(), policy) {
+                    match scan_dataset(engine, kind, reader, &item.shown(), policy) {
                         Ok(scan) => return Outcome::Scanned { bytes: len, scan },
                         // Not a dataset after all (a JSON file without
                         // records): scanned as the file it is, below.
@@ -139,7 +95,7 @@ pub fn run(args: &ScanArgs) -> Exit {
         };
         match read {
             Ok(Input::Bytes(bytes)) => {
-                let mut scan = scan_bytes(&engine, item.path(), &item.shown(), &bytes, policy);
+                let mut scan = scan_bytes(engine, item.path(), &item.shown(), &bytes, policy);
                 if let Item::History(h) = item {
                     for f in &mut scan.findings {
                         f.commit = Some(h.commit.clone());
@@ -155,13 +111,14 @@ pub fn run(args: &ScanArgs) -> Exit {
         }
     };
     let scan_one = |item: &Item, loaded: Option<Vec<u8>>| -> Outcome {
-        let policy = match policies.for_item(item) {
+        let path = item.config_path();
+        let policy = match setup.policy(&path) {
             Ok(policy) => policy,
             Err(e) => return Outcome::Failed(e),
         };
         let mut outcome = scan_item(item, loaded, &policy.scan);
         if let Outcome::Scanned { scan, .. } = &mut outcome {
-            settle(item, scan, &policy.config);
+            setup.settle(&path, scan, &policy.config);
         }
         outcome
     };
@@ -268,7 +225,7 @@ pub fn run(args: &ScanArgs) -> Exit {
     for p in &report.errors {
         eprintln!("nbscrub: {}: {}", p.path, p.message);
     }
-    if let Err(e) = write_report(args, &engine, &report) {
+    if let Err(e) = write_report(args, engine, &report) {
         eprintln!("nbscrub: {e}");
         return Exit::Error;
     }
@@ -313,83 +270,6 @@ fn write_report(args: &ScanArgs, engine: &Engine, report: &Report) -> Result<(),
                 }
             })
         }
-    }
-}
-
-/// The custom rules of every configuration file that applies to an item,
-/// each with its directory and file; a rule id defined twice is an error.
-fn custom_rules(configs: &Configs, items: &[Item]) -> Result<Vec<(PathBuf, Rule, String)>, String> {
-    let mut customs: Vec<(PathBuf, Rule, String)> = Vec::new();
-    let mut seen_dirs = std::collections::HashSet::new();
-    for item in items {
-        let at = item.config_path();
-        let dir = at.parent().map(Path::to_path_buf).unwrap_or_default();
-        if !seen_dirs.insert(dir) {
-            continue;
-        }
-        for layer in &configs.for_path(&at)?.layers {
-            for rule in &layer.file.rules {
-                match customs.iter().find(|(_, r, _)| r.id == rule.id) {
-                    Some((dir, _, _)) if *dir == layer.dir => {}
-                    Some((_, _, other)) => {
-                        return Err(format!(
-                            "{}: rule `{}` is also defined in {other}",
-                            layer.path.display(),
-                            rule.id
-                        ));
-                    }
-                    None => customs.push((
-                        layer.dir.clone(),
-                        rule.clone(),
-                        layer.path.display().to_string(),
-                    )),
-                }
-            }
-        }
-    }
-    Ok(customs)
-}
-
-/// A file's scan settings: what scanning needs (confidence, allowed
-/// values) and what is settled afterwards (disabled rules, allowed paths,
-/// what fails).
-struct FilePolicy {
-    scan: Policy,
-    config: ScanPolicy,
-}
-
-/// Each file's settings from its configuration files and the flags,
-/// worked out once per set of configuration files.
-struct Policies<'a> {
-    configs: &'a Configs,
-    flag: Option<Confidence>,
-    cache: Mutex<HashMap<Vec<PathBuf>, Arc<FilePolicy>>>,
-}
-
-impl Policies<'_> {
-    fn for_item(&self, item: &Item) -> Result<Arc<FilePolicy>, String> {
-        let settings = self.configs.for_path(&item.config_path())?;
-        let key: Vec<PathBuf> = settings.layers.iter().map(|l| l.path.clone()).collect();
-        if let Some(p) = self.cache.lock().expect("not poisoned").get(&key) {
-            return Ok(p.clone());
-        }
-        let config = settings.scan();
-        let min_confidence = self
-            .flag
-            .or(config.min_confidence)
-            .unwrap_or(Confidence::Medium);
-        let mut scan = Policy::new(min_confidence);
-        for r in &config.allow_values {
-            let regex =
-                regex::bytes::Regex::new(r).map_err(|e| format!("allow-values `{r}`: {e}"))?;
-            scan.allow_values.push(regex);
-        }
-        let policy = Arc::new(FilePolicy { scan, config });
-        self.cache
-            .lock()
-            .expect("not poisoned")
-            .insert(key, policy.clone());
-        Ok(policy)
     }
 }
 

@@ -134,6 +134,15 @@ fn with_config(args: &StripArgs, config: &crate::config::Strip) -> StripArgs {
     args
 }
 
+/// Strip options from a configuration alone (the hook has no flags).
+pub fn options_for_config(config: &crate::config::Strip) -> Result<StripOptions, String> {
+    let defaults = StripArgs {
+        max_size: "0".into(),
+        ..StripArgs::default()
+    };
+    options_from(&with_config(&defaults, config))
+}
+
 /// A file's strip options and whether to keep its formatting, from its
 /// configuration and the command line, worked out once per set of
 /// configuration files.
