@@ -108,6 +108,18 @@ fn tags_classify_each_file_by_its_most_sensitive_finding() {
     let d = dir.path();
     fs::write(d.join("clean.txt"), "nothing\n").unwrap();
     fs::write(d.join("leak.py"), format!("key = \"{AWS_ID}\"\n")).unwrap();
+    // A secret and an e-mail address: PII is the more sensitive.
+    fs::write(
+        d.join("contacts.py"),
+        format!("key = \"{AWS_ID}\"\nowner = \"jane.doe@gmail.com\"\n"),
+    )
+    .unwrap();
+    // Patients with their diagnoses: PHI, over everything else.
+    fs::write(
+        d.join("visits.csv"),
+        format!("patient_id,email,diagnosis,note\nMRN004821,ada.l@gmail.com,E11.9,key {AWS_ID}\nMRN004822,alan.t@outlook.com,I10,\n"),
+    )
+    .unwrap();
     let lines: Vec<Value> = scan(d, "tags")
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
@@ -116,9 +128,15 @@ fn tags_classify_each_file_by_its_most_sensitive_finding() {
         lines,
         [
             serde_json::json!({"path": "clean.txt", "TagSet": [{"Key": "Classification", "Value": "CLEAN"}]}),
+            serde_json::json!({"path": "contacts.py", "TagSet": [
+                {"Key": "Classification", "Value": "PII"},
+                {"Key": "nbscrub-rules", "Value": "aws-access-key-id email"}]}),
             serde_json::json!({"path": "leak.py", "TagSet": [
                 {"Key": "Classification", "Value": "SECRET"},
                 {"Key": "nbscrub-rules", "Value": "aws-access-key-id"}]}),
+            serde_json::json!({"path": "visits.csv", "TagSet": [
+                {"Key": "Classification", "Value": "PHI"},
+                {"Key": "nbscrub-rules", "Value": "aws-access-key-id email icd10-code medical-record-number phi-record"}]}),
         ]
     );
 }
