@@ -6,23 +6,14 @@ mod common;
 
 use std::path::Path;
 
-use common::{executed_notebook, nbscrub, stderr, stdout, write};
+use common::{executed_notebook, git, nbscrub, scan_json, stderr, stdout, write};
 use serde_json::Value;
 
 const AWS_ID: &str = "AKIAZ3MSJV4WWNKWW5FG";
 const TOKEN: &str = "acme_q7x2m9k4v8p3r6t1w5z0c2b8";
 
 fn scan(dir: &Path, extra: &[&str]) -> (i32, Vec<(String, String)>, String) {
-    let out = nbscrub()
-        .current_dir(dir)
-        .args(["scan", "--format", "json"])
-        .args(extra)
-        .arg(".")
-        .output()
-        .unwrap();
-    let err = stderr(&out);
-    let report: Value =
-        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {err}"));
+    let (code, report, err) = scan_json(dir, extra);
     let mut found: Vec<(String, String)> = report["findings"]
         .as_array()
         .unwrap()
@@ -35,7 +26,7 @@ fn scan(dir: &Path, extra: &[&str]) -> (i32, Vec<(String, String)>, String) {
         })
         .collect();
     found.sort();
-    (out.status.code().unwrap(), found, err)
+    (code, found, err)
 }
 
 fn pair(path: &str, rule: &str) -> (String, String) {
@@ -255,18 +246,9 @@ fn strip_settings_apply_to_the_notebooks_below_them() {
 fn the_hook_follows_the_configuration() {
     let dir = repo();
     let d = dir.path();
-    let git = |args: &[&str]| {
-        let out = std::process::Command::new("git")
-            .current_dir(d)
-            .args(args)
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "git {args:?}: {}", stderr(&out));
-        out
-    };
-    git(&["init", "-q"]);
-    git(&["config", "user.email", "t@t"]);
-    git(&["config", "user.name", "t"]);
+    git(d, &["init", "-q"]);
+    git(d, &["config", "user.email", "t@t"]);
+    git(d, &["config", "user.name", "t"]);
     nbscrub().current_dir(d).arg("install").assert().success();
     write(
         d,
@@ -276,7 +258,7 @@ fn the_hook_follows_the_configuration() {
     write(d, "nb.ipynb", executed_notebook());
     write(d, "people.md", "Contact jane.doe@gmail.com\n");
     write(d, "sub/fixtures.py", format!("KEY = '{AWS_ID}'\n"));
-    git(&["add", "."]);
+    git(d, &["add", "."]);
     // Personal data is shown but does not stop the commit; the allowed
     // file's key is not reported; the notebook keeps its counts.
     let out = std::process::Command::new("git")
@@ -288,7 +270,7 @@ fn the_hook_follows_the_configuration() {
     assert!(out.status.success(), "{err}");
     assert!(err.contains("people.md:1:9: email"), "{err}");
     assert!(!err.contains("aws-access-key-id"), "{err}");
-    let committed = git(&["show", "HEAD:nb.ipynb"]);
+    let committed = git(d, &["show", "HEAD:nb.ipynb"]);
     let nb: Value = serde_json::from_slice(&committed.stdout).unwrap();
     assert_ne!(nb["cells"][0]["execution_count"], Value::Null);
     assert_eq!(nb["cells"][0]["outputs"], serde_json::json!([]));

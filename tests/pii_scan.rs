@@ -7,20 +7,12 @@ mod common;
 use std::path::Path;
 use std::process::Command;
 
-use common::{nbscrub, repo_root, stderr, write};
+use common::{git, nbscrub, repo_root, scan_json, stderr, write};
 use serde_json::Value;
 
 fn scan(dir: &Path, extra: &[&str]) -> (i32, Value) {
-    let out = nbscrub()
-        .current_dir(dir)
-        .args(["scan", "--format", "json"])
-        .args(extra)
-        .arg(".")
-        .output()
-        .unwrap();
-    let report: Value =
-        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", stderr(&out)));
-    (out.status.code().unwrap(), report)
+    let (code, report, _) = scan_json(dir, extra);
+    (code, report)
 }
 
 /// `(path, rule, confidence, field, rows)` of a finding.
@@ -179,17 +171,9 @@ fn a_synthetic_patients_table_is_classified_by_column() {
 fn a_commit_of_patient_data_is_blocked() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let git = |args: &[&str]| {
-        let out = Command::new("git")
-            .current_dir(d)
-            .args(args)
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "git {args:?}: {}", stderr(&out));
-    };
-    git(&["init", "-q"]);
-    git(&["config", "user.email", "t@t"]);
-    git(&["config", "user.name", "t"]);
+    git(d, &["init", "-q"]);
+    git(d, &["config", "user.email", "t@t"]);
+    git(d, &["config", "user.name", "t"]);
     nbscrub().current_dir(d).arg("install").assert().success();
     let mut csv = String::from("patient_id,first_name,dob,diagnosis\n");
     for (i, name) in ["Ada", "Grace", "Alan", "Edsger"].iter().enumerate() {
@@ -203,7 +187,7 @@ fn a_commit_of_patient_data_is_blocked() {
     }
     std::fs::create_dir(d.join("data")).unwrap();
     write(d, "data/patients.csv", &csv);
-    git(&["add", "data/patients.csv"]);
+    git(d, &["add", "data/patients.csv"]);
     let out = Command::new("git")
         .current_dir(d)
         .args(["commit", "-qm", "add data"])

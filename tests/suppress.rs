@@ -7,7 +7,7 @@ mod common;
 use std::path::Path;
 use std::process::Command;
 
-use common::{nbscrub, stderr, write};
+use common::{nbscrub, scan_json, stderr, write};
 use serde_json::Value;
 
 const AWS_ID: &str = "AKIAZ3MSJV4WWNKWW5FG";
@@ -15,16 +15,7 @@ const GH_TOKEN: &str = "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";
 const SSN: &str = "536-90-4399";
 
 fn scan(dir: &Path, extra: &[&str]) -> (i32, Value, String) {
-    let out = nbscrub()
-        .current_dir(dir)
-        .args(["scan", "--format", "json"])
-        .args(extra)
-        .arg(".")
-        .output()
-        .unwrap();
-    let report: Value =
-        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", stderr(&out)));
-    (out.status.code().unwrap(), report, stderr(&out))
+    scan_json(dir, extra)
 }
 
 fn rules(report: &Value) -> Vec<(String, u64, String)> {

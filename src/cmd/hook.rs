@@ -131,37 +131,14 @@ fn run() -> Result<Exit, GitError> {
     // Findings of categories the configuration does not fail on are shown
     // but do not stop the commit.
     let (findings, shown_only): (Vec<_>, Vec<_>) = findings.into_iter().partition(|f| f.fails);
-    if !shown_only.is_empty() {
-        let report = Report {
-            version: 1,
-            findings: shown_only,
-            stats: Stats::default(),
-            errors: Vec::new(),
-            warnings: Vec::new(),
-            scanned: Vec::new(),
-        };
-        let mut text = Vec::new();
-        let _ = report::write_text(&report, &mut text, false);
-        eprint!("{}", String::from_utf8_lossy(&text));
-    }
-
-    if !findings.is_empty() {
-        let report = Report {
-            version: 1,
-            findings,
-            stats: Stats::default(),
-            errors: Vec::new(),
-            warnings: Vec::new(),
-            scanned: Vec::new(),
-        };
-        let mut text = Vec::new();
-        let _ = report::write_text(&report, &mut text, false);
-        eprint!("{}", String::from_utf8_lossy(&text));
+    print_findings(shown_only);
+    let n = findings.len();
+    if n > 0 {
+        print_findings(findings);
         eprintln!(
-            "nbscrub: {} finding{} in the staged files; the commit is stopped.\n\
+            "nbscrub: {n} finding{} in the staged files; the commit is stopped.\n\
              Remove the value (and rotate it: it was on disk), or commit anyway with `git commit --no-verify`.",
-            report.findings.len(),
-            if report.findings.len() == 1 { "" } else { "s" }
+            if n == 1 { "" } else { "s" }
         );
         return Ok(Exit::Changes);
     }
@@ -172,6 +149,24 @@ fn run() -> Result<Exit, GitError> {
         return Ok(Exit::Error);
     }
     Ok(Exit::Clean)
+}
+
+/// Prints findings as the text report does, on stderr (git shows it).
+fn print_findings(findings: Vec<report::Finding>) {
+    if findings.is_empty() {
+        return;
+    }
+    let report = Report {
+        version: 1,
+        findings,
+        stats: Stats::default(),
+        errors: Vec::new(),
+        warnings: Vec::new(),
+        scanned: Vec::new(),
+    };
+    let mut text = Vec::new();
+    let _ = report::write_text(&report, &mut text, false);
+    eprint!("{}", String::from_utf8_lossy(&text));
 }
 
 /// Writes the stripped notebook over the work-tree file only when that file

@@ -89,3 +89,29 @@ pub fn temp_files(dir: &Path) -> Vec<String> {
         .filter(|n| n.contains(".nbscrub-"))
         .collect()
 }
+
+/// `nbscrub scan --format json [ARGS] .` in `dir`: the exit code, the
+/// report and stderr.
+pub fn scan_json(dir: &Path, args: &[&str]) -> (i32, serde_json::Value, String) {
+    let out = nbscrub()
+        .current_dir(dir)
+        .args(["scan", "--format", "json"])
+        .args(args)
+        .arg(".")
+        .output()
+        .unwrap();
+    let err = stderr(&out);
+    let report = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {err}"));
+    (out.status.code().unwrap(), report, err)
+}
+
+/// `git ARGS` in `dir`, which must succeed.
+pub fn git(dir: &Path, args: &[&str]) -> Output {
+    let out = std::process::Command::new("git")
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "git {args:?}: {}", stderr(&out));
+    out
+}
