@@ -43,3 +43,13 @@ sys.exit(os.waitstatus_to_exitcode(status) & 255)' "$tf" "$@" > "$so" 2> "$se") 
   # shellcheck disable=SC2034  # read by the scripts that source this file
   LAST_RC=$rc
 }
+
+# Notes for the report, one per line (what was installed how, what
+# failed), in OUT/notes.txt; and sudo where not root, for apt.
+if [[ -n ${OUT:-} ]]; then
+  NOTES="$OUT/notes.txt"
+  : > "$NOTES"
+fi
+note() { log "$*"; printf '%s\n' "$*" >> "$NOTES"; }
+# shellcheck disable=SC2034  # used by the scripts that install with apt
+if [[ $(id -u) -eq 0 ]]; then SUDO=""; else SUDO="sudo -n"; fi

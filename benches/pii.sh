@@ -91,13 +91,8 @@ BENCH_NAME=pii-bench
 # shellcheck source=benches/common.sh
 source "$ROOT/benches/common.sh"
 
-NOTES="$OUT/notes.txt"
-: > "$NOTES"
-note() { log "$*"; printf '%s\n' "$*" >> "$NOTES"; }
 
 # ---------------------------------------------------------------- 0. system tools
-SUDO=""
-[[ $(id -u) -eq 0 ]] || SUDO="sudo -n"
 if [[ ! -x /usr/bin/time ]] && command -v apt-get >/dev/null; then
   log "installing GNU time (apt)"
   { $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq time; } >/dev/null 2>&1 || true

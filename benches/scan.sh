@@ -73,14 +73,8 @@ BENCH_NAME=scan-bench
 # shellcheck source=benches/common.sh
 source "$ROOT/benches/common.sh"
 
-# Notes for the report, one per line (what was installed how, what failed).
-NOTES="$OUT/notes.txt"
-: > "$NOTES"
-note() { log "$*"; printf '%s\n' "$*" >> "$NOTES"; }
 
 # ---------------------------------------------------------------- 0. system tools
-SUDO=""
-[[ $(id -u) -eq 0 ]] || SUDO="sudo -n"
 APT_UPDATED=""
 apt_install() {   # best effort; returns apt-get's status
   command -v apt-get >/dev/null || return 1
