@@ -53,6 +53,11 @@ pub enum Command {
     /// Say whether the pre-commit hook is installed.
     Status,
 
+    /// Strip the notebooks under ROOTs periodically (SageMaker Studio):
+    /// those unchanged for --min-age and not open in a running Jupyter
+    /// server. One JSON line per action; SIGTERM finishes the current file.
+    Sweep(SweepArgs),
+
     /// Print the configuration that applies to PATH: the files it comes
     /// from (nbscrub.toml, .nbscrub.toml, [tool.nbscrub] in pyproject.toml,
     /// closest last) and every setting they decide.
@@ -152,6 +157,38 @@ pub struct ScanArgs {
     /// timestamps), to acknowledge them with --baseline later.
     #[arg(long, value_name = "FILE")]
     pub write_baseline: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct SweepArgs {
+    /// Directories whose notebooks are swept (checkpoints included).
+    #[arg(value_name = "ROOT", required = true)]
+    pub roots: Vec<PathBuf>,
+
+    /// Time between sweeps, such as 30m (default: [sweep] interval, else 30m).
+    #[arg(long, value_name = "DURATION")]
+    pub interval: Option<String>,
+
+    /// Leave notebooks changed less than this long ago (default: [sweep]
+    /// min-age, else 10m).
+    #[arg(long, value_name = "DURATION")]
+    pub min_age: Option<String>,
+
+    /// Sweep once and exit.
+    #[arg(long)]
+    pub once: bool,
+
+    /// Say what would be stripped; write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Also scan each notebook and log its findings (redacted).
+    #[arg(long)]
+    pub scan: bool,
+
+    /// Append the JSON lines to FILE instead of printing them.
+    #[arg(long, value_name = "FILE")]
+    pub log: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Args)]

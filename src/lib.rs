@@ -20,6 +20,7 @@ pub mod notebook;
 pub mod report;
 pub mod scan;
 pub mod strip;
+pub mod sweep;
 
 /// Stack for threads that parse and write notebooks: the recursive reader
 /// and writer need about 8 KB a level in a debug build, up to

@@ -13,6 +13,7 @@ fn main() {
         Command::Uninstall(args) => cmd::install::uninstall(args),
         Command::Status => cmd::install::status(),
         Command::Config { path } => cmd::config::run(path),
+        Command::Sweep(args) => cmd::sweep::run(args),
     };
     std::process::exit(exit as i32);
 }

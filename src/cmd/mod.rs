@@ -7,6 +7,7 @@ pub mod rules;
 pub mod scan;
 pub mod setup;
 pub mod strip;
+pub mod sweep;
 
 /// A process exit status: 0 clean, 1 findings or changes needed, 2 errors.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -223,17 +223,18 @@ fn within_limit(len: u64) -> Result<(), String> {
 /// A notebook read from disk: its bytes, the metadata of exactly those
 /// bytes (size, mtime, owner, mode, taken through the same descriptor), and
 /// the real file behind a symlink, which is where a rewrite must go.
-struct ReadFile {
-    bytes: Vec<u8>,
-    meta: std::fs::Metadata,
-    target: PathBuf,
+pub struct ReadFile {
+    pub bytes: Vec<u8>,
+    pub meta: std::fs::Metadata,
+    /// The file to write: the path, or a symlink's target.
+    pub target: PathBuf,
 }
 
 fn read_file(path: &Path) -> Result<Vec<u8>, String> {
     read_notebook(path).map(|f| f.bytes)
 }
 
-fn read_notebook(path: &Path) -> Result<ReadFile, String> {
+pub fn read_notebook(path: &Path) -> Result<ReadFile, String> {
     use std::os::unix::fs::OpenOptionsExt;
     // Opening without following a final symlink tells, in the same system
     // call, whether the path is one (ELOOP) and so where to write.
