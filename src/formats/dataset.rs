@@ -490,6 +490,16 @@ fn json_records(
     if records_at.is_none() {
         return Err(DatasetError::NoRecords);
     }
+    if !stack.is_empty() || in_string {
+        return Err(DatasetError::Json(format!(
+            "the file ends inside {} (truncated?)",
+            if in_string {
+                "a string"
+            } else {
+                "an array or object"
+            }
+        )));
+    }
     Ok(())
 }
 
@@ -635,6 +645,8 @@ mod tests {
         assert_eq!((cells[2].3, cells[2].4), (1, 69));
         let lines = collect(Kind::JsonLines, b"{\"a\": \"x\"}\n\n{\"a\": \"y\"}\n");
         assert_eq!(lines[1].3, 3);
+        let truncated = read(Kind::Json, &br#"[{"a": "x"}, {"a": "y"}"#[..], |_| None);
+        assert!(matches!(truncated, Err(DatasetError::Json(m)) if m.contains("truncated")));
     }
 
     #[test]
