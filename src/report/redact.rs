@@ -59,7 +59,7 @@ pub fn mask(value: &[u8]) -> String {
         }
         return out;
     }
-    if digits >= 12 && digits == alnum {
+    if digits >= 12 && digits == alnum && !text.starts_with('+') {
         // A card number: its last four, as a receipt prints it.
         let last: String = text
             .chars()
@@ -111,6 +111,7 @@ mod tests {
         assert_eq!(mask(b"(212) 555-0123"), "(***) ***-0123");
         assert_eq!(mask(b"02155"), "***55");
         assert_eq!(mask(b"93"), "**");
+        assert_eq!(mask(b"+44 20 7123 4567"), "+** ** **** 4567");
         assert_eq!(mask(b"Braund, Mr. Owen"), "B*****, **. ****");
     }
 
