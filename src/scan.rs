@@ -13,7 +13,8 @@ use crate::detect::columns::{Class, Column, Place};
 use crate::detect::{Category, Confidence, Engine, Match, Rule};
 use crate::formats::dataset::{self, Batch, DatasetError, Kind};
 use crate::formats::{self, Lines, Segment};
-use crate::report::{Finding, fingerprint, redact::redact};
+use crate::report::redact::{mask, redact};
+use crate::report::{Finding, fingerprint};
 
 /// What a scan of one file reports: from its configuration and the
 /// command line.
@@ -326,7 +327,7 @@ impl<'a> Findings<'a> {
 fn shown(rule: &Rule, value: &[u8]) -> String {
     match rule.category {
         Category::Secret => redact(value),
-        Category::Pii | Category::Phi => crate::report::redact::mask(value),
+        Category::Pii | Category::Phi => mask(value),
     }
 }
 
@@ -483,7 +484,7 @@ pub fn scan_dataset(
             }
             if let Some(scan) = state.get_mut(c.column) {
                 count(&mut scan.counted, m, || {
-                    place(batch, raw(m.start), rule, &text[m.start..m.end])
+                    place(batch, raw(m.start), shown(rule, &text[m.start..m.end]))
                 });
             }
         }
@@ -692,7 +693,7 @@ impl ColumnScan {
             let c = &batch.cells[i];
             let value = batch.value(c);
             if columns.observe(engine, &mut self.column, value, || {
-                place_plain(batch, batch.cell_raw(c), value)
+                place(batch, batch.cell_raw(c), mask(value.trim_ascii()))
             }) {
                 self.proven.push(i);
                 continue;
@@ -709,9 +710,10 @@ impl ColumnScan {
                     }
                     let rule = engine.rule(m.rule);
                     count(&mut self.counted, m, || {
-                        let mut p = place_plain(batch, batch.cell_raw(c), &value[m.start..m.end]);
-                        p.shown = shown(rule, &value[m.start..m.end]);
-                        p
+                        // Where the value is in its cell (a quoted cell's
+                        // escapes aside).
+                        let at = batch.cell_raw(c) + m.start;
+                        place(batch, at, shown(rule, &value[m.start..m.end]))
                     });
                 }
             }
@@ -736,21 +738,12 @@ fn count(counted: &mut HashMap<usize, Counted>, m: &Match, first: impl FnOnce() 
     }
 }
 
-fn place(batch: &Batch, offset: usize, rule: &Rule, value: &[u8]) -> Place {
+fn place(batch: &Batch, offset: usize, shown: String) -> Place {
     let (line, column) = batch.position(offset);
     Place {
         line,
         column,
-        shown: shown(rule, value),
-    }
-}
-
-fn place_plain(batch: &Batch, offset: usize, value: &[u8]) -> Place {
-    let (line, column) = batch.position(offset);
-    Place {
-        line,
-        column,
-        shown: crate::report::redact::mask(value.trim_ascii()),
+        shown,
     }
 }
 

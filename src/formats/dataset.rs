@@ -101,13 +101,6 @@ impl Batch {
         position(&self.raw, (self.line, self.column), offset)
     }
 
-    /// The record holding `raw[offset]`.
-    pub fn record_at(&self, offset: usize) -> usize {
-        self.records
-            .partition_point(|&s| s <= offset)
-            .saturating_sub(1)
-    }
-
     /// Moves the batch's start past its records, ready for the next.
     fn advance(&mut self, consumed: usize) {
         self.start_after(consumed);
