@@ -225,7 +225,10 @@ pub fn check_rule(rule: &Rule) -> Result<(), String> {
     if rule.with_context.is_some() && rule.context.is_empty() && rule.columns.is_empty() {
         return Err("`with-context` needs `context` words or `columns`".into());
     }
-    if let Some(k) = rule.keywords.iter().find(|k| k.len() < 3) {
+    // A short word fires everywhere; a symbol such as the `@` of an
+    // address is rare enough to search for.
+    let short_word = |k: &&String| k.len() < 3 && k.bytes().any(|b| b.is_ascii_alphanumeric());
+    if let Some(k) = rule.keywords.iter().find(short_word) {
         return Err(format!(
             "keyword `{k}` is shorter than 3 bytes and would fire everywhere"
         ));
