@@ -38,7 +38,7 @@ fn run() -> Result<Exit, GitError> {
         let paths = paths.clone();
         std::thread::spawn(move || Setup::new(&paths, None))
     };
-    let strip_config = crate::config::Configs::default();
+    let strip_options = super::strip::Resolver::from_config_files();
     let mut committed = Vec::with_capacity(staged.len());
     let mut stripped = Vec::new();
     let mut failed = false;
@@ -47,11 +47,8 @@ fn run() -> Result<Exit, GitError> {
         // nothing here to strip.
         let lfs_pointer = staged_bytes.starts_with(b"version https://git-lfs.github.com/spec/");
         if entry.path.ends_with(".ipynb") && !lfs_pointer {
-            let options = match strip_config
-                .for_path(&repo.top.join(&entry.path))
-                .and_then(|s| super::strip::options_for_config(&s.strip()))
-            {
-                Ok(options) => options,
+            let options = match strip_options.options_for(&repo.top.join(&entry.path)) {
+                Ok(resolved) => resolved,
                 Err(e) => {
                     eprintln!("nbscrub: {}: {e}", entry.path);
                     failed = true;
@@ -59,7 +56,7 @@ fn run() -> Result<Exit, GitError> {
                     continue;
                 }
             };
-            match strip_bytes(&staged_bytes, &options, false, Render::IfChanged) {
+            match strip_bytes(&staged_bytes, &options.0, false, Render::IfChanged) {
                 Ok((true, Some(text))) => {
                     stripped.push((committed.len(), staged_bytes));
                     committed.push(text.into_bytes());

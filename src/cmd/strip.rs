@@ -134,34 +134,42 @@ fn with_config(args: &StripArgs, config: &crate::config::Strip) -> StripArgs {
     args
 }
 
-/// Strip options from a configuration alone (the hook has no flags).
-pub fn options_for_config(config: &crate::config::Strip) -> Result<StripOptions, String> {
-    let defaults = StripArgs {
-        max_size: "0".into(),
-        ..StripArgs::default()
-    };
-    options_from(&with_config(&defaults, config))
-}
-
 /// A file's strip options and whether to keep its formatting, from its
 /// configuration and the command line, worked out once per set of
 /// configuration files.
-type Resolved = Arc<(StripOptions, bool)>;
+pub type Resolved = Arc<(StripOptions, bool)>;
 
-struct Resolver<'a> {
-    args: &'a StripArgs,
+pub struct Resolver {
+    args: StripArgs,
     configs: crate::config::Configs,
     cache: Mutex<HashMap<Vec<PathBuf>, Resolved>>,
 }
 
-impl Resolver<'_> {
-    fn options_for(&self, path: &Path) -> Result<Resolved, String> {
+impl Resolver {
+    fn new(args: StripArgs) -> Resolver {
+        Resolver {
+            args,
+            configs: crate::config::Configs::default(),
+            cache: Mutex::default(),
+        }
+    }
+
+    /// Options from configuration files alone (the hook and the sweeper
+    /// have no strip flags).
+    pub fn from_config_files() -> Resolver {
+        Resolver::new(StripArgs {
+            max_size: "0".into(),
+            ..StripArgs::default()
+        })
+    }
+
+    pub fn options_for(&self, path: &Path) -> Result<Resolved, String> {
         let settings = self.configs.for_path(path)?;
         let key: Vec<PathBuf> = settings.layers.iter().map(|l| l.path.clone()).collect();
         if let Some(found) = self.cache.lock().expect("not poisoned").get(&key) {
             return Ok(found.clone());
         }
-        let args = with_config(self.args, &settings.strip());
+        let args = with_config(&self.args, &settings.strip());
         let resolved = Arc::new((options_from(&args)?, args.keep_format));
         self.cache
             .lock()
@@ -173,11 +181,7 @@ impl Resolver<'_> {
 
 pub fn run(args: &StripArgs) -> Exit {
     let args = &reclaim_paths(args);
-    let resolver = Resolver {
-        args,
-        configs: crate::config::Configs::default(),
-        cache: Mutex::default(),
-    };
+    let resolver = Resolver::new(args.clone());
     let here = args.textconv.clone().unwrap_or_else(|| PathBuf::from("."));
     let (options, keep_format) = match resolver.options_for(&here) {
         Ok(resolved) => (*resolved).clone(),
@@ -324,7 +328,7 @@ enum Outcome {
     Failed(String),
 }
 
-fn in_place(paths: &[PathBuf], resolver: &Resolver<'_>, check: bool) -> Exit {
+fn in_place(paths: &[PathBuf], resolver: &Resolver, check: bool) -> Exit {
     let (files, walk_errors) = walk::files(paths, &[".ipynb"]);
     let mut failed = !walk_errors.is_empty();
     for e in &walk_errors {

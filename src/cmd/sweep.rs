@@ -18,7 +18,7 @@ use std::time::{Duration, SystemTime};
 use serde_json::{Value, json};
 
 use super::Exit;
-use super::strip::{Render, options_for_config, read_notebook, strip_bytes};
+use super::strip::{Render, Resolver, read_notebook, strip_bytes};
 use crate::atomic;
 use crate::cli::SweepArgs;
 use crate::config::Configs;
@@ -158,7 +158,7 @@ pub fn run(args: &SweepArgs) -> Exit {
     };
     let sweeper = Sweeper {
         log: &log,
-        configs: &configs,
+        strip: Resolver::from_config_files(),
         min_age,
         dry_run: args.dry_run,
         engine: engine.as_ref(),
@@ -184,7 +184,7 @@ pub fn run(args: &SweepArgs) -> Exit {
 
 struct Sweeper<'a> {
     log: &'a Log,
-    configs: &'a Configs,
+    strip: Resolver,
     min_age: Duration,
     dry_run: bool,
     engine: Option<&'a crate::detect::Engine>,
@@ -257,11 +257,7 @@ impl Sweeper<'_> {
                 );
             }
         }
-        let options = match self
-            .configs
-            .for_path(path)
-            .and_then(|s| options_for_config(&s.strip()))
-        {
+        let options = match self.strip.options_for(path) {
             Ok(o) => o,
             Err(e) => {
                 self.log.line("error", Some(path), json!({"reason": e}));
@@ -273,7 +269,7 @@ impl Sweeper<'_> {
         } else {
             Render::IfChanged
         };
-        let (event, fields) = match strip_bytes(&file.bytes, &options, false, render) {
+        let (event, fields) = match strip_bytes(&file.bytes, &options.0, false, render) {
             Ok((false, _)) => return "unchanged",
             Ok((true, None)) => ("would-strip", json!({})),
             Ok((true, Some(text))) => {
