@@ -230,7 +230,7 @@ impl Sweeper<'_> {
                 .line("skipped", Some(path), json!({"reason": "open in Jupyter"}));
             return "open";
         }
-        let file = match read_notebook(path) {
+        let file = match read_notebook(path, Vec::new()) {
             Ok(f) => f,
             Err(e) => {
                 self.log.line("error", Some(path), json!({"reason": e}));

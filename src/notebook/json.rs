@@ -521,8 +521,6 @@ enum Context {
     Cell,
     OutputList,
     Output,
-    /// Inside a lazy output: checked, not built.
-    Skip,
 }
 
 /// Parses a whole document. Like `json.loads`, whitespace may surround the
@@ -544,8 +542,8 @@ struct Parser<'a> {
     bytes: &'a [u8],
     pos: usize,
     depth: usize,
-    /// While skipping an output: nothing counted by `get_size` seen yet.
-    empty: bool,
+    /// [`Parser::skip`]'s stack, kept to spare an allocation per output.
+    open: Vec<bool>,
 }
 
 impl<'a> Parser<'a> {
@@ -555,7 +553,7 @@ impl<'a> Parser<'a> {
             bytes: text.as_bytes(),
             pos: 0,
             depth: 0,
-            empty: true,
+            open: Vec::new(),
         }
     }
 
@@ -595,44 +593,132 @@ impl<'a> Parser<'a> {
     fn value(&mut self, context: Context) -> Result<Node<'a>, SyntaxError> {
         let start = self.pos;
         let value = match self.bytes.get(self.pos) {
-            None => return Err(self.error("unexpected end of input, expected a value")),
-            Some(b'{' | b'[') if context == Context::Output => {
-                self.empty = true;
-                self.value(Context::Skip)?;
-                Value::Lazy(Lazy {
-                    document: self.text,
-                    empty: self.empty,
-                })
-            }
+            Some(b'{' | b'[') if context == Context::Output => Value::Lazy(Lazy {
+                document: self.text,
+                empty: self.skip()?,
+            }),
             Some(b'{') => self.object(context)?,
             Some(b'[') => self.array(context)?,
-            Some(b'"') if context == Context::Skip => {
-                if !self.string()?.is_empty() {
-                    self.empty = false;
-                }
-                return Ok(Node::new(Value::Null));
-            }
             Some(b'"') => Value::String(self.string()?),
-            Some(b'n') => self.literal("null", Value::Null)?,
-            Some(b't') => self.literal("true", Value::Bool(true))?,
-            Some(b'f') => self.literal("false", Value::Bool(false))?,
-            Some(b'N') => self.literal("NaN", Value::Number("NaN"))?,
-            Some(b'I') => self.literal("Infinity", Value::Number("Infinity"))?,
-            Some(b'-') if self.bytes[self.pos..].starts_with(b"-Infinity") => {
-                self.literal("-Infinity", Value::Number("-Infinity"))?
-            }
-            Some(b'-' | b'0'..=b'9') => self.number()?,
-            Some(_) => return Err(self.error("expected a value")),
+            _ => self.scalar()?,
         };
-        if context == Context::Skip && !matches!(value, Value::Array(_) | Value::Object(_)) {
-            // Anything but a string counts toward nbstripout's `get_size`.
-            self.empty = false;
-        }
         Ok(Node {
             value,
             start,
             end: self.pos,
         })
+    }
+
+    /// A literal or a number.
+    fn scalar(&mut self) -> Result<Value<'a>, SyntaxError> {
+        match self.bytes.get(self.pos) {
+            None => Err(self.error("unexpected end of input, expected a value")),
+            Some(b'n') => self.literal("null", Value::Null),
+            Some(b't') => self.literal("true", Value::Bool(true)),
+            Some(b'f') => self.literal("false", Value::Bool(false)),
+            Some(b'N') => self.literal("NaN", Value::Number("NaN")),
+            Some(b'I') => self.literal("Infinity", Value::Number("Infinity")),
+            Some(b'-') if self.bytes[self.pos..].starts_with(b"-Infinity") => {
+                self.literal("-Infinity", Value::Number("-Infinity"))
+            }
+            Some(b'-' | b'0'..=b'9') => self.number(),
+            Some(_) => Err(self.error("expected a value")),
+        }
+    }
+
+    /// Checks the array or object at the position without building it, and
+    /// tells whether nbstripout's `get_size` of it is 0 (no number, no
+    /// literal, no non-empty string outside keys). Outputs are most of a
+    /// notebook's bytes and stripping deletes them, so this is a loop over
+    /// the bytes rather than the recursive descent that builds trees; it
+    /// accepts and rejects exactly what that descent does, with the same
+    /// messages.
+    fn skip(&mut self) -> Result<bool, SyntaxError> {
+        let mut empty = true;
+        // One entry per open container: true for an object.
+        let mut open = std::mem::take(&mut self.open);
+        open.clear();
+        let result = 'done: loop {
+            // A value starts here (whitespace already skipped).
+            match self.bytes.get(self.pos) {
+                Some(&bracket @ (b'{' | b'[')) => {
+                    if let Err(e) = self.enter() {
+                        break 'done Err(e);
+                    }
+                    let object = bracket == b'{';
+                    self.pos += 1;
+                    self.skip_ws();
+                    let close = if object { b'}' } else { b']' };
+                    if self.bytes.get(self.pos) == Some(&close) {
+                        self.pos += 1;
+                        self.depth -= 1;
+                    } else {
+                        open.push(object);
+                        if object && let Err(e) = self.key() {
+                            break 'done Err(e);
+                        }
+                        continue;
+                    }
+                }
+                Some(b'"') => match self.string() {
+                    Ok(s) => empty &= s.is_empty(),
+                    Err(e) => break 'done Err(e),
+                },
+                _ => match self.scalar() {
+                    Ok(_) => empty = false,
+                    Err(e) => break 'done Err(e),
+                },
+            }
+            // After a value: close containers until one goes on.
+            loop {
+                let Some(&object) = open.last() else {
+                    break 'done Ok(empty);
+                };
+                self.skip_ws();
+                match self.bytes.get(self.pos) {
+                    Some(b',') => {
+                        self.pos += 1;
+                        self.skip_ws();
+                        if object && let Err(e) = self.key() {
+                            break 'done Err(e);
+                        }
+                        break;
+                    }
+                    Some(b'}') if object => {}
+                    Some(b']') if !object => {}
+                    None if object => {
+                        break 'done Err(self.error("unexpected end of input inside an object"));
+                    }
+                    None => break 'done Err(self.error("unexpected end of input inside an array")),
+                    Some(_) if object => {
+                        break 'done Err(self.error("expected ',' or '}' in an object"));
+                    }
+                    Some(_) => break 'done Err(self.error("expected ',' or ']' in an array")),
+                }
+                self.pos += 1;
+                self.depth -= 1;
+                open.pop();
+            }
+        };
+        self.open = open;
+        result
+    }
+
+    /// A property name and its colon, leaving the position at the value.
+    fn key(&mut self) -> Result<Str<'a>, SyntaxError> {
+        match self.bytes.get(self.pos) {
+            Some(b'"') => {}
+            None => return Err(self.error("unexpected end of input inside an object")),
+            Some(_) => return Err(self.error("expected a property name in double quotes")),
+        }
+        let key = self.string()?;
+        self.skip_ws();
+        if self.bytes.get(self.pos) != Some(&b':') {
+            return Err(self.error("expected ':' after a property name"));
+        }
+        self.pos += 1;
+        self.skip_ws();
+        Ok(key)
     }
 
     fn literal(&mut self, word: &'static str, value: Value<'a>) -> Result<Value<'a>, SyntaxError> {
@@ -760,7 +846,6 @@ impl<'a> Parser<'a> {
         let inner = match context {
             Context::CellList => Context::Cell,
             Context::OutputList => Context::Output,
-            Context::Skip => Context::Skip,
             _ => Context::Other,
         };
         self.enter()?;
@@ -774,10 +859,7 @@ impl<'a> Parser<'a> {
         }
         loop {
             self.skip_ws();
-            let item = self.value(inner)?;
-            if inner != Context::Skip {
-                items.push(item);
-            }
+            items.push(self.value(inner)?);
             self.skip_ws();
             match self.bytes.get(self.pos) {
                 Some(b',') => self.pos += 1,
@@ -805,21 +887,8 @@ impl<'a> Parser<'a> {
         }
         loop {
             self.skip_ws();
-            match self.bytes.get(self.pos) {
-                Some(b'"') => {}
-                None => return Err(self.error("unexpected end of input inside an object")),
-                Some(_) => return Err(self.error("expected a property name in double quotes")),
-            }
-            let key = self.string()?;
-            self.skip_ws();
-            if self.bytes.get(self.pos) != Some(&b':') {
-                return Err(self.error("expected ':' after a property name"));
-            }
-            self.pos += 1;
-            self.skip_ws();
-            let inner = if context == Context::Skip {
-                Context::Skip
-            } else if key.eq_str("cells") {
+            let key = self.key()?;
+            let inner = if key.eq_str("cells") {
                 Context::CellList
             } else if context == Context::Cell && key.eq_str("outputs") {
                 Context::OutputList
@@ -827,9 +896,7 @@ impl<'a> Parser<'a> {
                 Context::Other
             };
             let node = self.value(inner)?;
-            if inner != Context::Skip {
-                index.insert(&mut members, Member { key, node });
-            }
+            index.insert(&mut members, Member { key, node });
             self.skip_ws();
             match self.bytes.get(self.pos) {
                 Some(b',') => self.pos += 1,
@@ -1040,6 +1107,48 @@ mod tests {
         assert_eq!(&text[first.start..first.end], r#"{"e": "x"}"#);
         // Syntax errors inside a skipped output are still errors.
         assert!(parse(r#"{"cells": [{"outputs": [{"a": [1,]}]}]}"#).is_err());
+    }
+
+    /// The loop that checks outputs without building them must agree with
+    /// the descent that builds everything else: same verdict, same message,
+    /// same place, for every prefix of an output and for broken ones.
+    #[test]
+    fn skipped_outputs_fail_like_built_values() {
+        let output = r#"{"data": {"text/plain": ["a\n", "\u00e9\"", ""], "n": [1, -2.5e3, NaN,
+ -Infinity, true, false, null, {}, [], {"k": []}]}, "output_type" : "execute_result"}"#;
+        let prefix = r#"{"cells": [{"outputs": ["#;
+        let same = |text: &str, document: String| {
+            let alone = parse(text).map(|_| ()).map_err(|e| (e.message, e.offset));
+            let inside = parse(&document)
+                .map(|_| ())
+                .map_err(|e| (e.message, e.offset - prefix.len()));
+            assert_eq!(inside, alone, "{text}");
+        };
+        // Cut short, the document ends where the output does.
+        for cut in (1..output.len()).filter(|&i| output.is_char_boundary(i)) {
+            let text = &output[..cut];
+            same(text, format!("{prefix}{text}"));
+        }
+        for bad in [
+            r#"{"a": [1,]}"#,
+            r#"{"a" 1}"#,
+            r#"{"a": 1,}"#,
+            r#"{1: 2}"#,
+            r#"[1 2]"#,
+            r#"{"a": 1]"#,
+            r#"[1}"#,
+            r#"["\x"]"#,
+            r#"[tru]"#,
+            r#"[-]"#,
+            r#"[01]"#,
+            "[\"\u{1}\"]",
+            r#"{"a": {"b": [}]}"#,
+            r#"[1.]"#,
+            r#"[1e]"#,
+            output,
+        ] {
+            same(bad, format!("{prefix}{bad}]}}]}}"));
+        }
     }
 
     #[test]
