@@ -220,12 +220,8 @@ fn walk(node: &mut Node<'_>, at: &Location, out: &mut Vec<Segment<'static>>) {
                     // rules expect (`"aws_secret_access_key": "…"` in
                     // metadata or an application/json output).
                     (
-                        Str::Raw { text: key, .. },
-                        Value::String(
-                            value @ Str::Raw {
-                                text: raw_value, ..
-                            },
-                        ),
+                        Str::Plain(key) | Str::Escaped(key),
+                        Value::String(value @ (Str::Plain(raw_value) | Str::Escaped(raw_value))),
                     ) => {
                         // Both slices borrow the document: the key's offset
                         // is the value's, less the distance between them.
@@ -254,7 +250,7 @@ fn is_string(node: &Node<'_>) -> bool {
 /// `start` is the offset of the string's opening quote.
 fn push(b: &mut Builder, s: &Str<'_>, start: usize) {
     match s {
-        Str::Raw { text, .. } => b.push_json_str(text.as_bytes(), start + 1),
+        Str::Plain(text) | Str::Escaped(text) => b.push_json_str(text.as_bytes(), start + 1),
         // Only rewrites make owned strings; a parsed file has none.
         Str::Owned(text) => b.push_json_str(text.as_bytes(), start),
     }

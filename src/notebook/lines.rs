@@ -243,7 +243,7 @@ pub fn joined_len(items: &[Node<'_>], generation: Generation) -> usize {
 fn already_split(items: &[Node<'_>]) -> bool {
     let last = items.len().saturating_sub(1);
     items.iter().enumerate().all(|(i, item)| {
-        let Value::String(Str::Raw { text, .. }) = &item.value else {
+        let Value::String(Str::Plain(text) | Str::Escaped(text)) = &item.value else {
             return false;
         };
         let body = match text.strip_suffix("\\n") {
@@ -259,39 +259,37 @@ fn already_split(items: &[Node<'_>]) -> bool {
 /// Whether stored string text holds a line break Python's `splitlines`
 /// would split at, raw or escaped.
 fn has_line_break(body: &str) -> bool {
-    if body.contains(['\u{85}', '\u{2028}', '\u{2029}']) {
-        return true;
-    }
+    const ESCAPED: [&[u8]; 10] = [
+        b"000a", b"000b", b"000c", b"000d", b"001c", b"001d", b"001e", b"0085", b"2028", b"2029",
+    ];
     let bytes = body.as_bytes();
     let mut i = 0;
-    while let Some(p) = memchr::memchr(b'\\', &bytes[i..]) {
+    // One pass for an escape and for the first byte of U+0085 (C2 85) and
+    // U+2028/U+2029 (E2 80 A8/A9) written raw.
+    while let Some(p) = memchr::memchr3(b'\\', 0xc2, 0xe2, bytes.get(i..).unwrap_or_default()) {
         let at = i + p;
-        match bytes.get(at + 1) {
-            Some(b'n' | b'r') => return true,
-            Some(b'u') => {
-                let hex = bytes.get(at + 2..at + 6).unwrap_or_default();
-                let hex = std::str::from_utf8(hex)
-                    .unwrap_or_default()
-                    .to_ascii_lowercase();
-                if matches!(
-                    hex.as_str(),
-                    "000a"
-                        | "000b"
-                        | "000c"
-                        | "000d"
-                        | "001c"
-                        | "001d"
-                        | "001e"
-                        | "0085"
-                        | "2028"
-                        | "2029"
-                ) {
-                    return true;
+        let rest = &bytes[at + 1..];
+        match bytes[at] {
+            0xc2 if rest.starts_with(b"\x85") => return true,
+            0xe2 if rest.starts_with(b"\x80\xa8") || rest.starts_with(b"\x80\xa9") => return true,
+            b'\\' => match rest.first() {
+                Some(b'n' | b'r') => return true,
+                Some(b'u') => {
+                    let hex = rest.get(1..5).unwrap_or_default();
+                    if ESCAPED.iter().any(|e| e.eq_ignore_ascii_case(hex)) {
+                        return true;
+                    }
+                    i = at + 6;
+                    continue;
                 }
-                i = at + 6;
-            }
-            _ => i = at + 2,
+                _ => {
+                    i = at + 2;
+                    continue;
+                }
+            },
+            _ => {}
         }
+        i = at + 1;
     }
     false
 }
@@ -365,7 +363,12 @@ mod tests {
     #[test]
     fn finds_escaped_and_raw_line_breaks() {
         assert!(!has_line_break(r#"print(\"a\\nb\")\t\u001b"#));
+        for text in ["é", "\u{a0}", "€ \u{2027}\u{202a}", r"\u0086", "\\"] {
+            assert!(!has_line_break(text), "{text}");
+        }
         for text in [
+            "a\u{85}b",
+            "\u{2028}",
             r"a\nb",
             r"a\rb",
             r"a\u000Bb",

@@ -73,8 +73,20 @@ impl Writer<'_> {
     fn line_break(&mut self) {
         if let Some(indent) = &self.style.indent {
             self.out.push_str(self.style.newline);
-            for _ in 0..self.level {
-                self.out.push_str(indent);
+            if indent == " " {
+                // nbformat's one space a level, from a ready-made run.
+                const SPACES: &str =
+                    "                                                                ";
+                let mut left = self.level;
+                while left > 0 {
+                    let n = left.min(SPACES.len());
+                    self.out.push_str(&SPACES[..n]);
+                    left -= n;
+                }
+            } else {
+                for _ in 0..self.level {
+                    self.out.push_str(indent);
+                }
             }
         }
     }
@@ -119,7 +131,12 @@ impl Writer<'_> {
                 }
                 self.out.push('{');
                 self.level += 1;
-                if self.style.sort_keys {
+                let in_order = || {
+                    members
+                        .windows(2)
+                        .all(|w| w[0].key.decode() <= w[1].key.decode())
+                };
+                if self.style.sort_keys && !in_order() {
                     let mut order: Vec<&Member<'_>> = members.iter().collect();
                     order.sort_by(|a, b| a.key.decode().cmp(&b.key.decode()));
                     self.members(order.into_iter());
@@ -158,10 +175,10 @@ impl Writer<'_> {
     }
 
     fn string(&mut self, s: &Str<'_>) {
-        if let Str::Raw { text, escaped } = s
+        if let Str::Plain(text) | Str::Escaped(text) = s
             && (self.style.verbatim
                 || ((!self.style.ascii || printable_ascii(text))
-                    && (!escaped || python_spelling(text))))
+                    && (matches!(s, Str::Plain(_)) || python_spelling(text))))
         {
             self.out.push('"');
             self.out.push_str(text);
@@ -170,7 +187,7 @@ impl Writer<'_> {
         }
         match s {
             // Re-read the stored text: decoding would lose a lone surrogate.
-            Str::Raw { text, .. } => {
+            Str::Plain(text) | Str::Escaped(text) => {
                 self.out.push('"');
                 for code in code_points(text) {
                     if push_python_code(code, self.style.ascii, &mut self.out).is_err() {
@@ -220,10 +237,19 @@ fn python_spelling(text: &str) -> bool {
 /// Python's `json` string encoder (`py_encode_basestring[_ascii]`).
 pub fn python_escape(s: &str, ascii: bool, out: &mut String) {
     out.push('"');
-    for c in s.chars() {
+    let mut rest = s;
+    // Runs that need no escape are copied whole: source lines are mostly that.
+    while let Some(at) = rest
+        .bytes()
+        .position(|b| b < 0x20 || b == b'"' || b == b'\\' || (ascii && b >= 0x7f))
+    {
+        out.push_str(&rest[..at]);
+        let c = rest[at..].chars().next().unwrap_or_default();
         // A `char` is never a surrogate, so this cannot fail.
         let _ = push_python_code(c as u32, ascii, out);
+        rest = &rest[at + c.len_utf8()..];
     }
+    out.push_str(rest);
     out.push('"');
 }
 
