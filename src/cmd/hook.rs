@@ -47,7 +47,7 @@ fn run() -> Result<Exit, GitError> {
         // nothing here to strip.
         let lfs_pointer = staged_bytes.starts_with(b"version https://git-lfs.github.com/spec/");
         if entry.path.ends_with(".ipynb") && !lfs_pointer {
-            let options = match strip_options.options_for(&repo.top.join(&entry.path)) {
+            let options = match strip_options.options_for_file(&repo.top.join(&entry.path)) {
                 Ok(resolved) => resolved,
                 Err(e) => {
                     eprintln!("nbscrub: {}: {e}", entry.path);

@@ -143,6 +143,10 @@ pub struct Resolver {
     args: StripArgs,
     configs: crate::config::Configs,
     cache: Mutex<HashMap<Vec<PathBuf>, Resolved>>,
+    /// By the directory of a file as its path was given: a batch's files
+    /// share a few directories, and this spares each one the work of
+    /// finding its configuration files.
+    by_dir: Mutex<HashMap<PathBuf, Resolved>>,
 }
 
 impl Resolver {
@@ -151,6 +155,7 @@ impl Resolver {
             args,
             configs: crate::config::Configs::default(),
             cache: Mutex::default(),
+            by_dir: Mutex::default(),
         }
     }
 
@@ -161,6 +166,20 @@ impl Resolver {
             max_size: "0".into(),
             ..StripArgs::default()
         })
+    }
+
+    /// The options for a file (not a directory).
+    pub fn options_for_file(&self, file: &Path) -> Result<Resolved, String> {
+        let dir = file.parent().unwrap_or(Path::new(""));
+        if let Some(found) = self.by_dir.lock().expect("not poisoned").get(dir) {
+            return Ok(found.clone());
+        }
+        let resolved = self.options_for(file)?;
+        self.by_dir
+            .lock()
+            .expect("not poisoned")
+            .insert(dir.to_path_buf(), resolved.clone());
+        Ok(resolved)
     }
 
     pub fn options_for(&self, path: &Path) -> Result<Resolved, String> {
@@ -328,7 +347,7 @@ fn in_place(paths: &[PathBuf], resolver: &Resolver, check: bool) -> Exit {
     let strip_all = || -> Vec<Outcome> {
         files
             .par_iter()
-            .map(|path| match resolver.options_for(path) {
+            .map(|path| match resolver.options_for_file(path) {
                 Ok(resolved) => strip_file(path, &resolved.0, resolved.1, check),
                 Err(message) => Outcome::Failed(message),
             })

@@ -257,7 +257,7 @@ impl Sweeper<'_> {
                 );
             }
         }
-        let options = match self.strip.options_for(path) {
+        let options = match self.strip.options_for_file(path) {
             Ok(o) => o,
             Err(e) => {
                 self.log.line("error", Some(path), json!({"reason": e}));
