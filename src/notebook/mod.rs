@@ -225,16 +225,18 @@ impl<'a> Notebook<'a> {
         if (self.major, self.minor) < (4, 5) {
             return;
         }
-        let mut seen: Vec<String> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
         for cell in self.cell_lists_mut().into_iter().flatten() {
             let current = cell.value.get("id").map(|node| id_key(&node.value));
             match current {
-                Some(key) if !seen.contains(&key) => seen.push(key),
+                Some(key) if !seen.contains(&key) => {
+                    seen.insert(key);
+                }
                 _ => {
                     let id = random_cell_id();
                     cell.value
                         .set("id", Value::String(json::Str::Owned(id.clone())));
-                    seen.push(format!("s{id}"));
+                    seen.insert(format!("s{id}"));
                 }
             }
         }
