@@ -682,16 +682,19 @@ impl<'a> Parser<'a> {
                         self.depth -= 1;
                     } else {
                         open.push(object);
-                        if object && let Err(e) = self.key() {
+                        if object && let Err(e) = self.skip_key() {
                             break 'done Err(e);
                         }
                         continue;
                     }
                 }
-                Some(b'"') => match self.string() {
-                    Ok(s) => empty &= s.is_empty(),
-                    Err(e) => break 'done Err(e),
-                },
+                Some(b'"') => {
+                    let open = self.pos;
+                    if let Err(e) = self.string_end() {
+                        break 'done Err(e);
+                    }
+                    empty &= self.pos == open + 2;
+                }
                 _ => match self.scalar() {
                     Ok(_) => empty = false,
                     Err(e) => break 'done Err(e),
@@ -707,7 +710,7 @@ impl<'a> Parser<'a> {
                     Some(b',') => {
                         self.pos += 1;
                         self.skip_ws();
-                        if object && let Err(e) = self.key() {
+                        if object && let Err(e) = self.skip_key() {
                             break 'done Err(e);
                         }
                         break;
@@ -734,19 +737,35 @@ impl<'a> Parser<'a> {
 
     /// A property name and its colon, leaving the position at the value.
     fn key(&mut self) -> Parsed<Str<'a>> {
-        match self.bytes.get(self.pos) {
-            Some(b'"') => {}
-            None => return Err(self.error("unexpected end of input inside an object")),
-            Some(_) => return Err(self.error("expected a property name in double quotes")),
-        }
+        self.key_start()?;
         let key = self.string()?;
+        self.colon()?;
+        Ok(key)
+    }
+
+    /// [`Parser::key`] for an output being skipped: checked, not kept.
+    fn skip_key(&mut self) -> Parsed<()> {
+        self.key_start()?;
+        self.string_end()?;
+        self.colon()
+    }
+
+    fn key_start(&self) -> Parsed<()> {
+        match self.bytes.get(self.pos) {
+            Some(b'"') => Ok(()),
+            None => Err(self.error("unexpected end of input inside an object")),
+            Some(_) => Err(self.error("expected a property name in double quotes")),
+        }
+    }
+
+    fn colon(&mut self) -> Parsed<()> {
         self.skip_ws();
         if self.bytes.get(self.pos) != Some(&b':') {
             return Err(self.error("expected ':' after a property name"));
         }
         self.pos += 1;
         self.skip_ws();
-        Ok(key)
+        Ok(())
     }
 
     fn literal(&mut self, word: &'static str, value: Value<'a>) -> Parsed<Value<'a>> {
@@ -809,9 +828,22 @@ impl<'a> Parser<'a> {
     }
 
     fn string(&mut self) -> Parsed<Str<'a>> {
+        let start = self.pos + 1;
+        let escaped = self.string_end()?;
+        let text = &self.text[start..self.pos - 1];
+        Ok(if escaped {
+            Str::Escaped(text)
+        } else {
+            Str::Plain(text)
+        })
+    }
+
+    /// Moves past the string at the position; tells whether it held an
+    /// escape. Small enough a result to come back in a register, which
+    /// matters for the many strings of a skipped output.
+    fn string_end(&mut self) -> Parsed<bool> {
         let open = self.pos;
         self.pos += 1;
-        let start = self.pos;
         let mut escaped = false;
         loop {
             // Most bytes are ordinary (base64 images are megabytes of them).
@@ -823,13 +855,8 @@ impl<'a> Parser<'a> {
             }
             self.pos += off;
             if self.bytes[self.pos] == b'"' {
-                let text = &self.text[start..self.pos];
                 self.pos += 1;
-                return Ok(if escaped {
-                    Str::Escaped(text)
-                } else {
-                    Str::Plain(text)
-                });
+                return Ok(escaped);
             }
             escaped = true;
             self.escape()?;
