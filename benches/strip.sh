@@ -2,9 +2,12 @@
 # Side-by-side benchmark: `nbscrub strip` vs nbstripout 0.9.1 (Python) vs
 # nbstripout-fast (Rust, from PyPI). See benches/README.md.
 #
-#   benches/strip.sh [--count N] [--per-file M] [--seed S] [--runs R] [--work-dir DIR]
+#   benches/strip.sh [--count N] [--per-file M] [--seed S] [--runs R] [--work-dir DIR] [--real]
 #
 #   --count N      notebooks in the generated corpus (default 2000, ~320 MB)
+#   --real         instead of generated notebooks, the real ones in
+#                  ../shared/corpus/real-notebooks/inputs that nbformat reads,
+#                  copied round-robin up to --count (2000: ~275 MB)
 #   --per-file M   files for the one-process-per-file stdin test (default 100)
 #   --seed S       corpus seed (default 1)
 #   --runs R       timed batch runs per tool and place, median reported (default 3)
@@ -12,7 +15,8 @@
 #                  Default: twice, on disk in target/bench-work and in RAM in
 #                  /dev/shm/nbscrub-bench-work (when /dev/shm is a tmpfs).
 #
-# Writes the report to stdout and to target/bench-strip.md.
+# Writes the report to stdout and to target/bench-strip.md (--real:
+# target/bench-strip-real.md).
 set -euo pipefail
 export LC_ALL=C
 
@@ -21,6 +25,7 @@ PER_FILE=100    # files for the per-file stdin test
 SEED=1          # corpus seed
 RUNS=3          # timed batch runs per tool (median reported)
 WORK_ARG=""     # where the timed copies go (default: target/ and /dev/shm)
+REAL=0          # 1: real notebooks from the shared corpus instead of generated ones
 
 usage() { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; }
 while [[ $# -gt 0 ]]; do
@@ -30,6 +35,7 @@ while [[ $# -gt 0 ]]; do
     --seed) SEED="$2"; shift 2 ;;
     --runs) RUNS="$2"; shift 2 ;;
     --work-dir) WORK_ARG="$2"; shift 2 ;;
+    --real) REAL=1; shift ;;
     -h|--help) usage; exit 0 ;;
     *) echo "unknown argument: $1" >&2; usage >&2; exit 2 ;;
   esac
@@ -38,6 +44,7 @@ for v in COUNT PER_FILE SEED RUNS; do
   [[ ${!v} =~ ^[0-9]+$ && ${!v} -ge 1 ]] || { echo "--${v,,} must be a positive integer" >&2; exit 2; }
 done
 CMDLINE="benches/strip.sh --count $COUNT --per-file $PER_FILE --seed $SEED --runs $RUNS${WORK_ARG:+ --work-dir $WORK_ARG}"
+(( REAL )) && CMDLINE+=" --real"
 
 NBSTRIPOUT_VERSION=0.9.1
 NBSTRIPOUT_FAST_VERSION=1.1.2   # newest on PyPI when this script was written
@@ -46,6 +53,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 T="$ROOT/target"
 VENV="$T/bench-venv"
 CORPUS="$T/bench-corpus"        # $CORPUS/nb holds the pristine notebooks
+(( REAL )) && CORPUS="$T/bench-corpus-real"
 # Places for the timed batch runs: WORKS[i] is a scratch dir of our own
 # (deleted at the end), WHERE[i] how the report names it.
 WORKS=(); WHERE=()
@@ -60,6 +68,7 @@ else
 fi
 SANITY="$T/bench-sanity"        # one untimed batch run per tool, kept for inspection
 REPORT="$T/bench-strip.md"
+(( REAL )) && REPORT="$T/bench-strip-real.md"
 DIFFS="$T/bench-strip-diffs.txt"
 mkdir -p "$T"
 cd "$ROOT"
@@ -98,9 +107,39 @@ NBSTRIPOUT_FAST="$VENV/bin/nbstripout-fast"
 
 # ---------------------------------------------------------------- 3. corpus
 GEN="$ROOT/benches/gen_notebooks.py"
-STAMP="count=$COUNT seed=$SEED gen=$(sha256sum "$GEN" | cut -c1-16)"
+REAL_DIR="$ROOT/../shared/corpus/real-notebooks/inputs"
+if (( REAL )); then
+  [[ -d $REAL_DIR ]] || { echo "--real: no $REAL_DIR" >&2; exit 2; }
+  STAMP="real count=$COUNT files=$(cat "$REAL_DIR"/*.ipynb | sha256sum | cut -c1-16)"
+else
+  STAMP="count=$COUNT seed=$SEED gen=$(sha256sum "$GEN" | cut -c1-16)"
+fi
 if [[ -f $CORPUS/STAMP && "$(cat "$CORPUS/STAMP")" == "$STAMP" && -d $CORPUS/nb ]]; then
   log "reusing corpus $CORPUS ($STAMP)"
+elif (( REAL )); then
+  log "copying real notebooks from $REAL_DIR round-robin up to $COUNT"
+  rm -rf "$CORPUS"
+  mkdir -p "$CORPUS"
+  # Only notebooks nbformat reads: nbstripout stops a batch at the first
+  # file it cannot read, and the shared corpus has a few on purpose.
+  "$VENV/bin/python" - "$REAL_DIR" "$CORPUS/nb" "$COUNT" <<'PY' >&2
+import os, shutil, sys, nbformat
+src, dst, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
+readable = []
+for name in sorted(os.listdir(src)):
+    try:
+        nbformat.read(os.path.join(src, name), as_version=nbformat.NO_CONVERT)
+        readable.append(name)
+    except Exception:
+        pass
+for i in range(count):
+    folder = os.path.join(dst, "p%02d" % (i // 100))
+    os.makedirs(folder, exist_ok=True)
+    name = readable[i % len(readable)]
+    shutil.copyfile(os.path.join(src, name), os.path.join(folder, "%05d-%s" % (i, name)))
+print("real corpus: %d readable notebooks of %d" % (len(readable), len(os.listdir(src))))
+PY
+  echo "$STAMP" > "$CORPUS/STAMP"
 else
   log "generating corpus: $COUNT notebooks, seed $SEED"
   rm -rf "$CORPUS"
@@ -421,7 +460,11 @@ fi
   echo "- machine: $(nproc) cores ($CPU), $MEM RAM, $(uname -sr); load average (1/5/15 min) at start $LOAD_START, at end $(cut -d' ' -f1-3 /proc/loadavg) — anything well above 0 means something else was running and the timings are noisy"
   echo "- nbscrub: \`target/release/nbscrub\` built from $NBSCRUB_REV"
   echo "- nbstripout $(ver "$NBSTRIPOUT" --version) and nbstripout-fast ($(ver "$NBSTRIPOUT_FAST" --version)) from PyPI in \`target/bench-venv\` ($("$VENV/bin/python" --version 2>&1))"
-  echo "- corpus: $NFILES generated executed notebooks (\`benches/gen_notebooks.py --seed $SEED\`), $TOTAL_MB MB, mean $(awk -v b="$TOTAL_BYTES" -v n="$NFILES" 'BEGIN{printf "%.0f", b/n/1e3}') KB/file"
+  if (( REAL )); then
+    echo "- corpus: $NFILES copies of the real notebooks in \`../shared/corpus/real-notebooks/inputs\` that nbformat reads, $TOTAL_MB MB, mean $(awk -v b="$TOTAL_BYTES" -v n="$NFILES" 'BEGIN{printf "%.0f", b/n/1e3}') KB/file"
+  else
+    echo "- corpus: $NFILES generated executed notebooks (\`benches/gen_notebooks.py --seed $SEED\`), $TOTAL_MB MB, mean $(awk -v b="$TOTAL_BYTES" -v n="$NFILES" 'BEGIN{printf "%.0f", b/n/1e3}') KB/file"
+  fi
   echo "- $ARGNOTE"
   echo
   echo "## Batch: one process strips every file in place"

@@ -212,6 +212,38 @@ fn strip_cell(
     let mut changed = false;
     let keep_this = keep_output_of(&cell.value, default_keep, options.strip_init_cells)
         .map_err(|e| NotebookError::Malformed(format!("cell {index}: {e}")))?;
+    let filtered = !keep_this || !options.keep_output_types.is_empty();
+    // nbformat 2 and 3 join the multi-line fields of a code cell's outputs
+    // on reading, and leave other cells' outputs as they are.
+    let joined = matches!(generation, Generation::V2 | Generation::V3)
+        && cell
+            .value
+            .get("cell_type")
+            .is_some_and(|t| t.value.is_str("code"));
+    if filtered && let Some(outputs) = cell.value.get_mut("outputs") {
+        // nbstripout filters `cell['outputs']` with a list comprehension,
+        // which iterates an object's keys or a string's characters; nbformat
+        // leaves the outputs of a cell that is not code as they are.
+        let items: Option<Vec<Node<'_>>> = match &outputs.value {
+            Value::Object(members) => Some(
+                members
+                    .iter()
+                    .map(|m| Node::new(Value::String(Str::Owned(m.key.decode().into_owned()))))
+                    .collect(),
+            ),
+            Value::String(text) => Some(
+                text.decode()
+                    .chars()
+                    .map(|c| Node::new(Value::String(Str::Owned(c.to_string()))))
+                    .collect(),
+            ),
+            _ => None,
+        };
+        if let Some(items) = items {
+            outputs.value = Value::Array(items);
+            changed = true;
+        }
+    }
     if let Some(Value::Array(outputs)) = cell.value.get_mut("outputs").map(|n| &mut n.value) {
         let before = outputs.len();
         // Outputs that are simply deleted are never built into trees.
@@ -222,9 +254,9 @@ fn strip_cell(
         if inspect {
             outputs.iter_mut().for_each(Node::materialize);
         }
-        if !keep_this || !options.keep_output_types.is_empty() {
+        if filtered {
             outputs.retain(|o| {
-                size_within(&o.value, generation, options.max_size)
+                size_within(&o.value, joined, generation, options.max_size)
                     || options
                         .keep_output_types
                         .iter()
@@ -321,17 +353,15 @@ fn pop_recursive(obj: &mut Value<'_>, key: &str) -> bool {
 /// the characters of every string (multi-line text counted as nbformat joins
 /// it) plus the printed length of every other value; object keys do not
 /// count. Stops counting at the limit, so a large output costs little.
-fn size_within(output: &Value<'_>, generation: Generation, limit: u64) -> bool {
+fn size_within(output: &Value<'_>, joined: bool, generation: Generation, limit: u64) -> bool {
     let mut budget = limit;
-    match (generation, output) {
-        (Generation::V2 | Generation::V3, Value::Object(members)) => {
-            members.iter().all(|m| match &m.node.value {
-                Value::Array(items) if V3_MULTILINE_OUTPUTS.iter().any(|k| m.key.eq_str(k)) => {
-                    spend(&mut budget, joined_len(items, generation) as u64)
-                }
-                other => within(other, &mut budget),
-            })
-        }
+    match output {
+        Value::Object(members) if joined => members.iter().all(|m| match &m.node.value {
+            Value::Array(items) if V3_MULTILINE_OUTPUTS.iter().any(|k| m.key.eq_str(k)) => {
+                spend(&mut budget, joined_len(items, generation) as u64)
+            }
+            other => within(other, &mut budget),
+        }),
         _ => within(output, &mut budget),
     }
 }

@@ -273,7 +273,8 @@ fn has_line_break(body: &str) -> bool {
             0xc2 if rest.starts_with(b"\x85") => return true,
             0xe2 if rest.starts_with(b"\x80\xa8") || rest.starts_with(b"\x80\xa9") => return true,
             b'\\' => match rest.first() {
-                Some(b'n' | b'r') => return true,
+                // `\f` is form feed, at which `str.splitlines` breaks too.
+                Some(b'n' | b'r' | b'f') => return true,
                 Some(b'u') => {
                     let hex = rest.get(1..5).unwrap_or_default();
                     if ESCAPED.iter().any(|e| e.eq_ignore_ascii_case(hex)) {
@@ -372,6 +373,7 @@ mod tests {
             r"a\nb",
             r"a\rb",
             r"a\u000Bb",
+            r"a\fb",
             r"\u2028",
             "a\u{2029}b",
             r"\u001c",

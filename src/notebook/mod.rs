@@ -244,6 +244,9 @@ impl<'a> Notebook<'a> {
 
     /// The notebook as nbformat (and so nbstripout) would write it.
     pub fn to_nbformat(mut self) -> Result<String, NotebookError> {
+        // nbformat validates again when it writes: a cell whose id was
+        // stripped (`--extra-keys cell.id`) gets a new one.
+        self.repair_cell_ids();
         let generation = self.generation();
         for cell in self.cell_lists_mut().into_iter().flatten() {
             lines::split_cell(cell, generation).map_err(|_| NotebookError::LoneSurrogate)?;
@@ -272,9 +275,23 @@ fn malformed(what: &str) -> NotebookError {
 }
 
 /// How Python's dict would key a cell id for the duplicate check.
+/// A cell id as nbformat's set of seen ids tells it apart: numbers and
+/// bools by value, as Python compares them (`1 == 1.0 == True`,
+/// `1e20 == 100000000000000000000`).
 fn id_key(value: &Value<'_>) -> String {
     match value {
         Value::String(s) => format!("s{}", s.decode()),
+        Value::Bool(b) => format!("n{}", u8::from(*b)),
+        Value::Number(text) => match parse_number(text) {
+            Number::Int("-0") => "n0".into(),
+            Number::Int(digits) => format!("n{digits}"),
+            // An integral float equals the integer it spells exactly.
+            Number::Float(0.0) => "n0".into(),
+            Number::Float(f) if f.is_finite() && f.fract() == 0.0 => format!("n{f:.0}"),
+            // NaN equals nothing, not even itself.
+            Number::Float(f) if f.is_nan() => format!("nan{:p}", text.as_ptr()),
+            Number::Float(f) => format!("f{f:?}"),
+        },
         other => format!("v{other:?}"),
     }
 }
@@ -297,10 +314,18 @@ fn version_field(root: &Value<'_>, key: &str, default: i64) -> Result<i64, Noteb
     let bad = || NotebookError::UnsupportedVersion(format!("{key} = {}", describe(&node.value)));
     match &node.value {
         Value::Number(text) => match parse_number(text) {
-            Number::Int(digits) => digits.parse().map_err(|_| bad()),
+            // Python's integers have no bounds; beyond i64 only the order
+            // matters (against 4 and 5), which saturating keeps.
+            Number::Int(digits) => Ok(digits.parse().unwrap_or(if digits.starts_with('-') {
+                i64::MIN
+            } else {
+                i64::MAX
+            })),
             Number::Float(f) if f.fract() == 0.0 && f.abs() < 1e9 => Ok(f as i64),
             Number::Float(_) => Err(bad()),
         },
+        // A bool is an int in Python.
+        Value::Bool(b) => Ok(i64::from(*b)),
         _ => Err(bad()),
     }
 }

@@ -297,7 +297,14 @@ pub fn python_float_repr(f: f64, out: &mut String) {
         return;
     }
     // Rust's `{:e}` gives the shortest round-trip digits, e.g. `-1.2345e-7`.
-    let sci = format!("{f:e}");
+    // When two spellings of that length are equally close (the value is
+    // 777729289043345.25), it takes the upper and Python the even one; the
+    // exact formatting at that length rounds half to even, like Python.
+    let shortest = format!("{f:e}");
+    let digits = shortest.split_once('e').map_or(shortest.len(), |(m, _)| {
+        m.bytes().filter(u8::is_ascii_digit).count()
+    });
+    let sci = format!("{:.*e}", digits.saturating_sub(1), f);
     let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
     let exp: i32 = exp.parse().unwrap_or(0);
     let (negative, mantissa) = match mantissa.strip_prefix('-') {
@@ -369,6 +376,11 @@ mod tests {
             (f64::NAN, "NaN"),
             (-2.5e-7, "-2.5e-07"),
             (12345678901234567.0, "1.2345678901234568e+16"),
+            // Ties between two shortest spellings go to the even digit.
+            (777729289043345.0 + 0.25, "777729289043345.2"),
+            (777729289043345.0 + 0.75, "777729289043345.8"),
+            (2.5, "2.5"),
+            (0.3, "0.3"),
         ];
         for (f, want) in cases {
             assert_eq!(repr(f), want, "repr of {f:?}");
