@@ -198,6 +198,8 @@ fn is_empty_cell(cell: &Value<'_>, generation: Generation) -> bool {
             Value::String(s) => blank(s),
             _ => false,
         }),
+        // nbstripout iterates the source: an object's keys are its lines.
+        Some(Value::Object(members)) => members.iter().all(|m| blank(&m.key)),
         Some(_) => false,
     }
 }
@@ -220,7 +222,8 @@ fn strip_cell(
             .value
             .get("cell_type")
             .is_some_and(|t| t.value.is_str("code"));
-    if filtered && let Some(outputs) = cell.value.get_mut("outputs") {
+    let iterated = filtered || !options.drop_output_types.is_empty();
+    if iterated && let Some(outputs) = cell.value.get_mut("outputs") {
         // nbstripout filters `cell['outputs']` with a list comprehension,
         // which iterates an object's keys or a string's characters; nbformat
         // leaves the outputs of a cell that is not code as they are.
