@@ -6,7 +6,9 @@ mod common;
 
 use std::path::Path;
 
-use common::{executed_notebook, git, nbscrub, scan_json, stderr, stdout, write};
+use common::{
+    error_of, executed_notebook, git, nbscrub, path_rules, scan_json, stderr, stdout, write,
+};
 use serde_json::Value;
 
 const AWS_ID: &str = "AKIAZ3MSJV4WWNKWW5FG";
@@ -14,17 +16,7 @@ const TOKEN: &str = "acme_q7x2m9k4v8p3r6t1w5z0c2b8";
 
 fn scan(dir: &Path, extra: &[&str]) -> (i32, Vec<(String, String)>, String) {
     let (code, report, err) = scan_json(dir, extra);
-    let mut found: Vec<(String, String)> = report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            (
-                f["path"].as_str().unwrap().to_owned(),
-                f["rule"].as_str().unwrap().to_owned(),
-            )
-        })
-        .collect();
+    let mut found = path_rules(&report);
     found.sort();
     (code, found, err)
 }
@@ -167,8 +159,7 @@ fn custom_rules_are_found_under_their_file_and_checked_when_loaded() {
             .args(["scan", "."])
             .output()
             .unwrap();
-        assert_eq!(out.status.code(), Some(2));
-        stderr(&out)
+        error_of(&out)
     };
     let err = refused(r"\b(acme_[a-z0-9]{24}\b");
     assert!(
@@ -191,8 +182,7 @@ fn unknown_keys_are_refused_with_the_key_and_the_file() {
         .args(["scan", "."])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    let err = stderr(&out);
+    let err = error_of(&out);
     assert!(
         err.contains("nbscrub.toml") && err.contains("unknown field `min-confidnce`"),
         "{err}"
@@ -200,12 +190,8 @@ fn unknown_keys_are_refused_with_the_key_and_the_file() {
 
     write(d, "nbscrub.toml", "[sweeep]\n");
     let out = nbscrub().current_dir(d).args(["config"]).output().unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    assert!(
-        stderr(&out).contains("unknown field `sweeep`"),
-        "{}",
-        stderr(&out)
-    );
+    let err = error_of(&out);
+    assert!(err.contains("unknown field `sweeep`"), "{err}");
 }
 
 #[test]

@@ -36,6 +36,13 @@ pub fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
+/// The stderr of a run that must have ended in an error (exit code 2).
+pub fn error_of(out: &Output) -> String {
+    let err = stderr(out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    err
+}
+
 pub fn stdout(out: &Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
@@ -103,6 +110,21 @@ pub fn scan_json(dir: &Path, args: &[&str]) -> (i32, serde_json::Value, String) 
     let err = stderr(&out);
     let report = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {err}"));
     (out.status.code().unwrap(), report, err)
+}
+
+/// Each finding of a JSON report as (path, rule), in the report's order.
+pub fn path_rules(report: &serde_json::Value) -> Vec<(String, String)> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap().to_owned(),
+                f["rule"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
 }
 
 /// `git ARGS` in `dir`, which must succeed.
