@@ -51,6 +51,7 @@ pub fn to_string(node: &Node<'_>, style: &Style) -> Result<String, LoneSurrogate
     let mut w = Writer {
         out: String::with_capacity(node.end.saturating_sub(node.start) + 64),
         style,
+        breaks: String::new(),
         level: 0,
         failed: false,
     };
@@ -65,30 +66,29 @@ pub fn to_string(node: &Node<'_>, style: &Style) -> Result<String, LoneSurrogate
 struct Writer<'s> {
     out: String,
     style: &'s Style,
+    /// The style's newline followed by its indentation, repeated.
+    breaks: String,
     level: usize,
     failed: bool,
 }
 
 impl Writer<'_> {
+    /// A newline and the indentation of the current level, sliced from a
+    /// run of them built once per document rather than pushed a level at
+    /// a time.
     fn line_break(&mut self) {
-        if let Some(indent) = &self.style.indent {
-            self.out.push_str(self.style.newline);
-            if indent == " " {
-                // nbformat's one space a level, from a ready-made run.
-                const SPACES: &str =
-                    "                                                                ";
-                let mut left = self.level;
-                while left > 0 {
-                    let n = left.min(SPACES.len());
-                    self.out.push_str(&SPACES[..n]);
-                    left -= n;
-                }
-            } else {
-                for _ in 0..self.level {
-                    self.out.push_str(indent);
-                }
-            }
+        let style = self.style;
+        let Some(indent) = &style.indent else {
+            return;
+        };
+        let want = style.newline.len() + indent.len() * self.level;
+        if self.breaks.is_empty() {
+            self.breaks.push_str(style.newline);
         }
+        while self.breaks.len() < want {
+            self.breaks.push_str(indent);
+        }
+        self.out.push_str(&self.breaks[..want]);
     }
 
     fn value(&mut self, node: &Node<'_>) {
