@@ -7,7 +7,7 @@ mod common;
 use std::path::Path;
 
 use common::{
-    error_of, executed_notebook, git, nbscrub, path_rules, scan_json, stderr, stdout, write,
+    error_in, executed_notebook, git, nbscrub, path_rules, scan_json, stderr, stdout, write,
 };
 use serde_json::Value;
 
@@ -154,12 +154,7 @@ fn custom_rules_are_found_under_their_file_and_checked_when_loaded() {
     // are errors naming the file, the rule and what is wrong.
     let refused = |regex: &str| {
         write(d, "sub/nbscrub.toml", rule(regex, TOKEN));
-        let out = nbscrub()
-            .current_dir(d)
-            .args(["scan", "."])
-            .output()
-            .unwrap();
-        error_of(&out)
+        error_in(d, &["scan", "."])
     };
     let err = refused(r"\b(acme_[a-z0-9]{24}\b");
     assert!(
@@ -177,20 +172,14 @@ fn unknown_keys_are_refused_with_the_key_and_the_file() {
     let d = dir.path();
     write(d, "nbscrub.toml", "[scan]\nmin-confidnce = \"low\"\n");
     write(d, "a.py", "x = 1\n");
-    let out = nbscrub()
-        .current_dir(d)
-        .args(["scan", "."])
-        .output()
-        .unwrap();
-    let err = error_of(&out);
+    let err = error_in(d, &["scan", "."]);
     assert!(
         err.contains("nbscrub.toml") && err.contains("unknown field `min-confidnce`"),
         "{err}"
     );
 
     write(d, "nbscrub.toml", "[sweeep]\n");
-    let out = nbscrub().current_dir(d).args(["config"]).output().unwrap();
-    let err = error_of(&out);
+    let err = error_in(d, &["config"]);
     assert!(err.contains("unknown field `sweeep`"), "{err}");
 }
 

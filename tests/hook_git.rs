@@ -8,7 +8,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::{Command, Output};
 
-use common::{EXECUTED_STRIPPED, error_of, executed_notebook, nbscrub, stderr, stdout};
+use common::{EXECUTED_STRIPPED, error_in, error_of, executed_notebook, nbscrub, stderr, stdout};
 
 fn stripped_notebook() -> String {
     EXECUTED_STRIPPED.to_owned()
@@ -400,12 +400,7 @@ fn history_finds_a_removed_secret_once_with_the_commit_that_added_it() {
     );
     assert!(history(d, &[&format!("{copied}..HEAD")]).is_empty());
 
-    let out = nbscrub()
-        .current_dir(d)
-        .args(["scan", "--git-history", "--shard", "3/2"])
-        .output()
-        .unwrap();
-    let err = error_of(&out);
+    let err = error_in(d, &["scan", "--git-history", "--shard", "3/2"]);
     assert!(
         err.contains("--shard: 3/2: K must be between 1 and N"),
         "{err}"

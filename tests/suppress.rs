@@ -7,7 +7,7 @@ mod common;
 use std::path::Path;
 use std::process::Command;
 
-use common::{error_of, nbscrub, scan_json, stderr, write};
+use common::{error_in, nbscrub, scan_json, stderr, write};
 use serde_json::Value;
 
 const AWS_ID: &str = "AKIAZ3MSJV4WWNKWW5FG";
@@ -178,12 +178,7 @@ fn a_bad_baseline_is_an_error_naming_the_file() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     write(d, "baseline.json", "{\"findings\": 3}");
-    let out = nbscrub()
-        .current_dir(d)
-        .args(["scan", "--baseline", "baseline.json", "."])
-        .output()
-        .unwrap();
-    let err = error_of(&out);
+    let err = error_in(d, &["scan", "--baseline", "baseline.json", "."]);
     assert!(
         err.contains("baseline.json: not an nbscrub baseline"),
         "{err}"

@@ -43,6 +43,11 @@ pub fn error_of(out: &Output) -> String {
     err
 }
 
+/// `nbscrub ARGS` in `dir`, which must end in an error: its stderr.
+pub fn error_in(dir: &Path, args: &[&str]) -> String {
+    error_of(&nbscrub().current_dir(dir).args(args).output().unwrap())
+}
+
 pub fn stdout(out: &Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
