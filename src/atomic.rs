@@ -54,22 +54,64 @@ pub fn replace(
     contents: &[u8],
     read_as: &fs::Metadata,
 ) -> Result<PathBuf, WriteError> {
-    let before = Snapshot::of(read_as);
+    prepare(target, contents, read_as)?.commit()
+}
+
+/// The first half of [`replace`]: the new contents, synced, in a temporary
+/// file beside `target`, which [`Prepared::commit`] renames over it.
+/// A batch prepares all its files before it commits any: on ext4 without
+/// a journal, every new inode is searched for past the inodes freed in the
+/// last seconds, so creating each temporary file after the previous rename
+/// had freed an inode made a batch quadratic (2,000 notebooks: 28% of the
+/// run in that search).
+pub fn prepare(
+    target: &Path,
+    contents: &[u8],
+    read_as: &fs::Metadata,
+) -> Result<Prepared, WriteError> {
     let (tmp_path, mut tmp) = create_temp(target)?;
-    let result = fill(&mut tmp, contents, read_as).and_then(|()| {
+    let prepared = Prepared {
+        tmp_path,
+        target: target.to_path_buf(),
+        before: Snapshot::of(read_as),
+        renamed: false,
+    };
+    // On an error, dropping `prepared` removes the temporary file.
+    fill(&mut tmp, contents, read_as)?;
+    Ok(prepared)
+}
+
+/// A rewrite waiting in its temporary file; dropped without a commit, the
+/// temporary file is removed and the target left as it was.
+#[derive(Debug)]
+pub struct Prepared {
+    tmp_path: PathBuf,
+    target: PathBuf,
+    before: Snapshot,
+    renamed: bool,
+}
+
+impl Prepared {
+    /// Renames the new contents over the target, unless the target changed
+    /// since it was read. Returns the directory whose entry changed.
+    pub fn commit(mut self) -> Result<PathBuf, WriteError> {
         // Checked as late as possible: the window in which an editor's save
         // could be lost is the rename alone.
-        if Snapshot::of(&fs::metadata(target)?) != before {
+        if Snapshot::of(&fs::metadata(&self.target)?) != self.before {
             return Err(WriteError::Changed);
         }
-        fs::rename(&tmp_path, target)?;
-        Ok(())
-    });
-    if let Err(e) = result {
-        let _ = fs::remove_file(&tmp_path);
-        return Err(e);
+        fs::rename(&self.tmp_path, &self.target)?;
+        self.renamed = true;
+        Ok(self.target.parent().unwrap_or(Path::new(".")).to_path_buf())
     }
-    Ok(target.parent().unwrap_or(Path::new(".")).to_path_buf())
+}
+
+impl Drop for Prepared {
+    fn drop(&mut self) {
+        if !self.renamed {
+            let _ = fs::remove_file(&self.tmp_path);
+        }
+    }
 }
 
 /// Writes a new file (a report) whole or not at all: readers such as a CI

@@ -16,6 +16,7 @@ pub mod detect;
 pub mod formats;
 pub mod git;
 pub mod inputs;
+pub mod interrupt;
 pub mod notebook;
 pub mod report;
 pub mod scan;

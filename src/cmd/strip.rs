@@ -332,11 +332,21 @@ fn to_stdout(
 /// What became of one file.
 enum Outcome {
     Unchanged,
-    /// Stripped (or, with `--check`, would be); the directory whose entry a
-    /// rewrite replaced.
-    Stripped(Option<PathBuf>),
+    /// With `--check`: would be stripped.
+    WouldStrip,
+    /// Stripped into a temporary file, not yet renamed over the notebook.
+    Prepared(atomic::Prepared),
+    /// Stripped in place; the directory whose entry the rename replaced.
+    Stripped(PathBuf),
     Failed(String),
+    /// Not read: a stop was asked for first.
+    NotReached,
 }
+
+/// How many files a batch prepares before it renames them (see
+/// [`atomic::prepare`]): enough for most repositories to be one round, few
+/// enough that an interrupted run has little to clean up.
+const ROUND: usize = 4096;
 
 fn in_place(paths: &[PathBuf], resolver: &Resolver, check: bool) -> Exit {
     let (files, walk_errors) = walk::files(paths, &[".ipynb"]);
@@ -344,14 +354,34 @@ fn in_place(paths: &[PathBuf], resolver: &Resolver, check: bool) -> Exit {
     for e in &walk_errors {
         eprintln!("nbscrub: {}: {}", display(&e.path), e.message);
     }
+    crate::interrupt::catch();
     let strip_all = || -> Vec<Outcome> {
-        files
-            .par_iter()
-            .map(|path| match resolver.options_for_file(path) {
-                Ok(resolved) => strip_file(path, &resolved.0, resolved.1, check),
-                Err(message) => Outcome::Failed(message),
-            })
-            .collect()
+        let mut outcomes = Vec::with_capacity(files.len());
+        for round in files.chunks(ROUND) {
+            let prepared: Vec<Outcome> = round
+                .par_iter()
+                .map(|path| {
+                    if crate::interrupt::requested() {
+                        return Outcome::NotReached;
+                    }
+                    match resolver.options_for_file(path) {
+                        Ok(resolved) => strip_file(path, &resolved.0, resolved.1, check),
+                        Err(message) => Outcome::Failed(message),
+                    }
+                })
+                .collect();
+            outcomes.par_extend(prepared.into_par_iter().map(|outcome| match outcome {
+                // A stop asked for now drops the rewrite, removing its
+                // temporary file: the notebook stays as it was.
+                Outcome::Prepared(_) if crate::interrupt::requested() => Outcome::NotReached,
+                Outcome::Prepared(rewrite) => match rewrite.commit() {
+                    Ok(dir) => Outcome::Stripped(dir),
+                    Err(e) => Outcome::Failed(e.to_string()),
+                },
+                other => other,
+            }));
+        }
+        outcomes
     };
     let outcomes = match io_pool(files.first().map(PathBuf::as_path)) {
         Some(pool) => pool.install(strip_all),
@@ -359,25 +389,34 @@ fn in_place(paths: &[PathBuf], resolver: &Resolver, check: bool) -> Exit {
     };
     let mut stdout = io::stdout().lock();
     let mut changed = 0usize;
+    let mut not_reached = 0usize;
     for (path, outcome) in files.iter().zip(&outcomes) {
         match outcome {
-            Outcome::Unchanged => {}
-            Outcome::Stripped(_) => {
+            Outcome::Unchanged | Outcome::Prepared(_) => {}
+            Outcome::Stripped(_) => changed += 1,
+            Outcome::WouldStrip => {
                 changed += 1;
-                if check {
-                    let _ = writeln!(stdout, "{}", display(path));
-                }
+                let _ = writeln!(stdout, "{}", display(path));
             }
             Outcome::Failed(message) => {
                 failed = true;
                 eprintln!("nbscrub: {}: {message}", display(path));
             }
+            Outcome::NotReached => not_reached += 1,
         }
     }
     atomic::sync_dirs(outcomes.into_iter().filter_map(|o| match o {
-        Outcome::Stripped(dir) => dir,
+        Outcome::Stripped(dir) => Some(dir),
         _ => None,
     }));
+    if not_reached > 0 {
+        eprintln!(
+            "nbscrub: interrupted; {not_reached} of {} notebook{} left as they were",
+            files.len(),
+            if files.len() == 1 { "" } else { "s" }
+        );
+        return Exit::Error;
+    }
     if check && changed > 0 {
         eprintln!(
             "nbscrub: {changed} of {} notebook{} would be stripped",
@@ -438,7 +477,7 @@ fn strip_file(path: &Path, options: &StripOptions, keep_format: bool, check: boo
     thread_local! {
         static BUFFER: std::cell::Cell<Vec<u8>> = const { std::cell::Cell::new(Vec::new()) };
     }
-    let run = || -> Result<Option<Option<PathBuf>>, String> {
+    let run = || -> Result<Outcome, String> {
         let file = read_notebook(path, BUFFER.take())?;
         let render = if check {
             Render::Never
@@ -447,24 +486,21 @@ fn strip_file(path: &Path, options: &StripOptions, keep_format: bool, check: boo
         };
         let (changed, text) =
             strip_bytes(&file.bytes, options, keep_format, render).map_err(|e| e.to_string())?;
-        let dir = match text {
-            Some(text) => Some(
-                atomic::replace(&file.target, text.as_bytes(), &file.meta)
+        let outcome = match text {
+            Some(text) => Outcome::Prepared(
+                atomic::prepare(&file.target, text.as_bytes(), &file.meta)
                     .map_err(|e| e.to_string())?,
             ),
-            None => None,
+            None if changed => Outcome::WouldStrip,
+            None => Outcome::Unchanged,
         };
         // A buffer grown for a huge notebook is not kept.
         if file.bytes.capacity() <= KEPT_BUFFER {
             BUFFER.set(file.bytes);
         }
-        Ok(changed.then_some(dir))
+        Ok(outcome)
     };
-    match run() {
-        Ok(Some(dir)) => Outcome::Stripped(dir),
-        Ok(None) => Outcome::Unchanged,
-        Err(message) => Outcome::Failed(message),
-    }
+    run().unwrap_or_else(Outcome::Failed)
 }
 
 /// A path as users typed it, with `/` separators.

@@ -12,7 +12,6 @@ use std::io::Write;
 use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, SystemTime};
 
 use serde_json::{Value, json};
@@ -26,12 +25,6 @@ use crate::sweep::{open_notebooks, parse_duration, runtime_dirs, servers, utc};
 
 /// The name of the lock file in each root.
 pub const LOCK: &str = ".nbscrub-sweep.lock";
-
-static STOP: AtomicBool = AtomicBool::new(false);
-
-extern "C" fn on_signal(_: libc::c_int) {
-    STOP.store(true, Ordering::SeqCst);
-}
 
 /// Where log lines go: stdout, or appended to a file.
 struct Log {
@@ -132,11 +125,7 @@ pub fn run(args: &SweepArgs) -> Exit {
         }
         locks.push(lock);
     }
-    // SAFETY: the handler only stores to an atomic.
-    unsafe {
-        libc::signal(libc::SIGTERM, on_signal as *const () as libc::sighandler_t);
-        libc::signal(libc::SIGINT, on_signal as *const () as libc::sighandler_t);
-    }
+    crate::interrupt::catch();
     log.line(
         "start",
         None,
@@ -165,15 +154,15 @@ pub fn run(args: &SweepArgs) -> Exit {
     };
     loop {
         sweeper.round(&args.roots);
-        if args.once || STOP.load(Ordering::SeqCst) {
+        if args.once || crate::interrupt::requested() {
             break;
         }
         // Sleep in short steps, so that SIGTERM is answered at once.
         let until = SystemTime::now() + interval;
-        while SystemTime::now() < until && !STOP.load(Ordering::SeqCst) {
+        while SystemTime::now() < until && !crate::interrupt::requested() {
             std::thread::sleep(Duration::from_millis(100));
         }
-        if STOP.load(Ordering::SeqCst) {
+        if crate::interrupt::requested() {
             break;
         }
     }
@@ -211,7 +200,7 @@ impl Sweeper<'_> {
         let mut counts: std::collections::BTreeMap<&'static str, usize> = Default::default();
         for root in roots {
             for path in notebooks(root) {
-                if STOP.load(Ordering::SeqCst) {
+                if crate::interrupt::requested() {
                     break;
                 }
                 *counts.entry(self.one(&path, &open)).or_default() += 1;
