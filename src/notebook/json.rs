@@ -569,6 +569,12 @@ struct Parser<'a> {
     depth: usize,
     /// [`Parser::skip`]'s stack, kept to spare an allocation per output.
     open: Vec<bool>,
+    /// The items of the arrays and the members of the objects being read,
+    /// innermost last. Each container is moved out into a Vec of its exact
+    /// size when it closes: one allocation instead of a growing Vec's
+    /// several, and no reallocating copies.
+    items: Vec<Node<'a>>,
+    members: Vec<Member<'a>>,
 }
 
 impl<'a> Parser<'a> {
@@ -579,6 +585,8 @@ impl<'a> Parser<'a> {
             pos: 0,
             depth: 0,
             open: Vec::new(),
+            items: Vec::new(),
+            members: Vec::new(),
         }
     }
 
@@ -909,23 +917,24 @@ impl<'a> Parser<'a> {
         };
         self.enter()?;
         self.pos += 1;
-        let mut items = Vec::new();
         self.skip_ws();
         if self.bytes.get(self.pos) == Some(&b']') {
             self.pos += 1;
             self.depth -= 1;
-            return Ok(Value::Array(items));
+            return Ok(Value::Array(Vec::new()));
         }
+        let base = self.items.len();
         loop {
             self.skip_ws();
-            items.push(self.value(inner)?);
+            let item = self.value(inner)?;
+            self.items.push(item);
             self.skip_ws();
             match self.bytes.get(self.pos) {
                 Some(b',') => self.pos += 1,
                 Some(b']') => {
                     self.pos += 1;
                     self.depth -= 1;
-                    return Ok(Value::Array(items));
+                    return Ok(Value::Array(self.items.split_off(base)));
                 }
                 None => return Err(self.error("unexpected end of input inside an array")),
                 Some(_) => return Err(self.error("expected ',' or ']' in an array")),
@@ -936,14 +945,14 @@ impl<'a> Parser<'a> {
     fn object(&mut self, context: Context) -> Parsed<Value<'a>> {
         self.enter()?;
         self.pos += 1;
-        let mut members: Vec<Member<'a>> = Vec::new();
         let mut index = KeyIndex::default();
         self.skip_ws();
         if self.bytes.get(self.pos) == Some(&b'}') {
             self.pos += 1;
             self.depth -= 1;
-            return Ok(Value::Object(members));
+            return Ok(Value::Object(Vec::new()));
         }
+        let base = self.members.len();
         loop {
             self.skip_ws();
             let key = self.key()?;
@@ -955,14 +964,14 @@ impl<'a> Parser<'a> {
                 Context::Other
             };
             let node = self.value(inner)?;
-            index.insert(&mut members, Member { key, node });
+            index.insert(&mut self.members, base, Member { key, node });
             self.skip_ws();
             match self.bytes.get(self.pos) {
                 Some(b',') => self.pos += 1,
                 Some(b'}') => {
                     self.pos += 1;
                     self.depth -= 1;
-                    return Ok(Value::Object(members));
+                    return Ok(Value::Object(self.members.split_off(base)));
                 }
                 None => return Err(self.error("unexpected end of input inside an object")),
                 Some(_) => return Err(self.error("expected ',' or '}' in an object")),
@@ -982,11 +991,13 @@ struct KeyIndex {
 impl KeyIndex {
     const DIRECT: usize = 16;
 
-    fn insert<'a>(&mut self, members: &mut Vec<Member<'a>>, member: Member<'a>) {
+    /// Adds `member` to the object whose members are `stack[base..]`.
+    fn insert<'a>(&mut self, stack: &mut Vec<Member<'a>>, base: usize, member: Member<'a>) {
+        let members = &mut stack[base..];
         if members.len() < Self::DIRECT {
             match members.iter_mut().find(|m| m.key.same_as(&member.key)) {
                 Some(existing) => existing.node = member.node,
-                None => members.push(member),
+                None => stack.push(member),
             }
             return;
         }
@@ -1001,7 +1012,7 @@ impl KeyIndex {
             std::collections::hash_map::Entry::Occupied(e) => members[*e.get()].node = member.node,
             std::collections::hash_map::Entry::Vacant(e) => {
                 e.insert(members.len());
-                members.push(member);
+                stack.push(member);
             }
         }
     }
