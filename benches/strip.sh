@@ -321,29 +321,37 @@ for w in "${!WORKS[@]}"; do
   sync
   sleep 3
 
-  for tool in "${BATCH_TOOLS[@]}"; do
-    times=()
-    syncs=()
-    rc=0
-    for ((run = 1; run <= RUNS; run++)); do
+  # Run r of every tool, then run r+1 of every tool: a change in the
+  # machine's load (this is a shared VM) falls on all tools alike instead of
+  # on whichever tool was running when it came.
+  declare -A TIMES=() SYNCS=() RC=()
+  for ((run = 1; run <= RUNS; run++)); do
+    for tool in "${BATCH_TOOLS[@]}"; do
+      [[ ${RC[$tool]:-0} == 0 ]] || continue
+      rc=0
       t0=$(now_us)
       (cd "$WORK/$tool.$run" && "batch_$tool" >/dev/null 2>"$T/bench-batch-$tool.err") || rc=$?
       t1=$(now_us)
       sync    # untimed: flush what the run left dirty, so the next run starts clean
       t2=$(now_us)
-      (( rc == 0 )) || break
-      times+=("$(secs $((t1 - t0)))")
-      syncs+=("$(secs $((t2 - t1)))")
-      log "batch ${LABEL[$tool]} run $run/$RUNS: ${times[-1]} s (then sync: ${syncs[-1]} s)"
+      RC[$tool]=$rc
+      (( rc == 0 )) || continue
+      TIMES[$tool]+="$(secs $((t1 - t0))) "
+      SYNCS[$tool]+="$(secs $((t2 - t1))) "
+      log "batch ${LABEL[$tool]} run $run/$RUNS: $(secs $((t1 - t0))) s (then sync: $(secs $((t2 - t1))) s)"
       sleep 1
     done
+  done
+  for tool in "${BATCH_TOOLS[@]}"; do
     k="$w:$tool"
-    if (( rc != 0 )); then
-      log "WARNING: ${LABEL[$tool]} batch exited $rc (see $T/bench-batch-$tool.err)"
+    if [[ ${RC[$tool]} != 0 ]]; then
+      log "WARNING: ${LABEL[$tool]} batch exited ${RC[$tool]} (see $T/bench-batch-$tool.err)"
       BATCH_S[$k]=""
-      BATCH_RUNS[$k]="exit $rc"
+      BATCH_RUNS[$k]="exit ${RC[$tool]}"
       BATCH_SYNC[$k]="—"
     else
+      read -r -a times <<< "${TIMES[$tool]}"
+      read -r -a syncs <<< "${SYNCS[$tool]}"
       BATCH_S[$k]=$(printf '%s\n' "${times[@]}" | median)
       BATCH_RUNS[$k]=$(IFS=/; echo "${times[*]}")
       BATCH_SYNC[$k]=$(printf '%s\n' "${syncs[@]}" | median)
@@ -380,28 +388,33 @@ declare -A STDIN_CMD=(
 # checked afterwards (valid JSON, equal to nbstripout's output).
 declare -A PF_MEAN PF_MED PF_P95 PF_FAIL
 cd "$CORPUS/nb"
+declare -A DURS=() FAILS=()
 for tool in "${STDIN_TOOLS[@]}"; do
   out="$STDIN_OUT/$tool"
   rm -rf "$out"; mkdir -p "$out"
   "stdin_$tool" < "${SAMPLE[0]}" > "$out/warmup" 2>/dev/null || true    # warm-up, untimed
   rm -f "$out/warmup"
-  durs=()
-  fails=0
   : > "$T/bench-stdin-$tool.err"
-  for i in "${!SAMPLE[@]}"; do
-    f=${SAMPLE[$i]}
+  FAILS[$tool]=0
+done
+# File by file, every tool in turn (interleaved, like the batch runs).
+for i in "${!SAMPLE[@]}"; do
+  f=${SAMPLE[$i]}
+  for tool in "${STDIN_TOOLS[@]}"; do
     t0=$(now_us)
-    "stdin_$tool" < "$f" > "$out/$i.ipynb" 2>>"$T/bench-stdin-$tool.err" || fails=$((fails + 1))
+    "stdin_$tool" < "$f" > "$STDIN_OUT/$tool/$i.ipynb" 2>>"$T/bench-stdin-$tool.err" || FAILS[$tool]=$((FAILS[$tool] + 1))
     t1=$(now_us)
-    durs+=($((t1 - t0)))
+    DURS[$tool]+="$((t1 - t0)) "
   done
-  PF_FAIL[$tool]=$fails
-  read -r "PF_MEAN[$tool]" "PF_MED[$tool]" "PF_P95[$tool]" < <(printf '%s\n' "${durs[@]}" | sort -n |
+done
+for tool in "${STDIN_TOOLS[@]}"; do
+  PF_FAIL[$tool]=${FAILS[$tool]}
+  read -r "PF_MEAN[$tool]" "PF_MED[$tool]" "PF_P95[$tool]" < <(printf '%s\n' ${DURS[$tool]} | sort -n |
     awk '{a[NR]=$1; s+=$1} END{ i=int(NR*0.95+0.999); if(i<1)i=1; if(i>NR)i=NR;
          printf "%.2f %.2f %.2f\n", s/NR/1e3, (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)/1e3, a[i]/1e3 }')
-  log "stdin ${LABEL[$tool]}: mean ${PF_MEAN[$tool]} ms, median ${PF_MED[$tool]} ms ($fails failed)"
+  log "stdin ${LABEL[$tool]}: mean ${PF_MEAN[$tool]} ms, median ${PF_MED[$tool]} ms (${FAILS[$tool]} failed)"
   rm -rf "$SANITY/stdin-$tool"
-  mv "$out" "$SANITY/stdin-$tool"
+  mv "$STDIN_OUT/$tool" "$SANITY/stdin-$tool"
 done
 cd "$ROOT"
 declare -A PF_JSON PF_SAME

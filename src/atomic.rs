@@ -61,9 +61,8 @@ pub fn replace(
 /// file beside `target`, which [`Prepared::commit`] renames over it.
 /// A batch prepares all its files before it commits any: on ext4 without
 /// a journal, every new inode is searched for past the inodes freed in the
-/// last seconds, so creating each temporary file after the previous rename
-/// had freed an inode made a batch quadratic (2,000 notebooks: 28% of the
-/// run in that search).
+/// last minutes, so creating each temporary file after the previous renames
+/// had freed inodes made a batch's cost grow with the square of its size.
 pub fn prepare(
     target: &Path,
     contents: &[u8],

@@ -1,9 +1,8 @@
-use clap::Parser;
 use nbscrub::cli::{Cli, Command, HookCommand};
 use nbscrub::cmd;
 
 fn main() {
-    let cli = Cli::parse();
+    let cli = Cli::from_env();
     let exit = match &cli.command {
         Command::Strip(args) => cmd::strip::run(args),
         Command::Scan(args) => cmd::scan::run(args),
