@@ -15,6 +15,7 @@ pub struct Snapshot {
     len: u64,
     mtime: i64,
     mtime_nsec: i64,
+    dev: u64,
     ino: u64,
 }
 
@@ -24,6 +25,7 @@ impl Snapshot {
             len: meta.len(),
             mtime: meta.mtime(),
             mtime_nsec: meta.mtime_nsec(),
+            dev: meta.dev(),
             ino: meta.ino(),
         }
     }
@@ -91,6 +93,12 @@ pub struct Prepared {
 }
 
 impl Prepared {
+    /// The file that was read (device and inode), whatever name it was
+    /// reached by: a symlink and its target are one file.
+    pub fn file(&self) -> (u64, u64) {
+        (self.before.dev, self.before.ino)
+    }
+
     /// Renames the new contents over the target, unless the target changed
     /// since it was read. Returns the directory whose entry changed.
     pub fn commit(mut self) -> Result<PathBuf, WriteError> {

@@ -122,6 +122,24 @@ fn symlink_is_written_through_to_its_target() {
     assert_eq!(fs::read_to_string(&target).unwrap(), EXECUTED_STRIPPED);
 }
 
+/// A batch prepares every rewrite before it renames any: a notebook named
+/// twice (through a symlink, or twice over) is still one file to strip.
+#[test]
+fn one_notebook_under_several_names_is_stripped_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = write(dir.path(), "real.ipynb", executed_notebook());
+    symlink("real.ipynb", dir.path().join("link.ipynb")).unwrap();
+    let out = nbscrub()
+        .current_dir(dir.path())
+        .args(["strip", "real.ipynb", "link.ipynb", "./real.ipynb"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stderr(&out), "");
+    assert_eq!(fs::read_to_string(&target).unwrap(), EXECUTED_STRIPPED);
+    assert_eq!(temp_files(dir.path()), Vec::<String>::new());
+}
+
 #[test]
 fn directories_recurse_honour_gitignore_and_skip_checkpoints() {
     let dir = tempfile::tempdir().unwrap();

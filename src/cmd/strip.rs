@@ -358,7 +358,7 @@ fn in_place(paths: &[PathBuf], resolver: &Resolver, check: bool) -> Exit {
     let strip_all = || -> Vec<Outcome> {
         let mut outcomes = Vec::with_capacity(files.len());
         for round in files.chunks(ROUND) {
-            let prepared: Vec<Outcome> = round
+            let mut prepared: Vec<Outcome> = round
                 .par_iter()
                 .map(|path| {
                     if crate::interrupt::requested() {
@@ -370,6 +370,17 @@ fn in_place(paths: &[PathBuf], resolver: &Resolver, check: bool) -> Exit {
                     }
                 })
                 .collect();
+            // One file under two names (a symlink and its target, a path
+            // given twice) is prepared twice; one rename strips it, and a
+            // second would find it changed.
+            let mut files = std::collections::HashSet::new();
+            for outcome in &mut prepared {
+                if let Outcome::Prepared(rewrite) = outcome
+                    && !files.insert(rewrite.file())
+                {
+                    *outcome = Outcome::Unchanged;
+                }
+            }
             outcomes.par_extend(prepared.into_par_iter().map(|outcome| match outcome {
                 // A stop asked for now drops the rewrite, removing its
                 // temporary file: the notebook stays as it was.
