@@ -61,10 +61,11 @@ pub fn replace(
 
 /// The first half of [`replace`]: the new contents, synced, in a temporary
 /// file beside `target`, which [`Prepared::commit`] renames over it.
-/// A batch prepares all its files before it commits any: on ext4 without
-/// a journal, every new inode is searched for past the inodes freed in the
-/// last minutes, so creating each temporary file after the previous renames
-/// had freed inodes made a batch's cost grow with the square of its size.
+/// A batch prepares its files before it commits any, so that a stop asked
+/// for midway can drop what is prepared and leave every notebook whole.
+/// On ext4 without a journal it also spares each new temporary file a
+/// search past the inodes that the batch's own renames freed: such a
+/// filesystem does not reuse an inode freed in the last minutes.
 pub fn prepare(
     target: &Path,
     contents: &[u8],
