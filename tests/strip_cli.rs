@@ -347,12 +347,11 @@ fn usage_errors_exit_2() {
 /// yet renamed) until the signal has arrived.
 #[test]
 fn interrupted_batch_leaves_every_notebook_whole() {
-    use std::io::Write;
     let dir = tempfile::tempdir().unwrap();
-    let original = common::executed_notebook();
+    let original = executed_notebook();
     let names: Vec<String> = (0..6).map(|i| format!("nb{i}.ipynb")).collect();
     for name in &names {
-        common::write(dir.path(), name, &original);
+        write(dir.path(), name, &original);
     }
     let fifo = dir.path().join("zz-fifo.ipynb");
     let c_path = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
@@ -367,24 +366,19 @@ fn interrupted_batch_leaves_every_notebook_whole() {
         .spawn()
         .unwrap();
     // Every real notebook waits in a temporary file once the batch is held.
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    while common::temp_files(dir.path()).len() < names.len() {
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while temp_files(dir.path()).len() < names.len() {
         assert!(
             std::time::Instant::now() < deadline,
             "the batch never got to its renames"
         );
-        std::thread::sleep(std::time::Duration::from_millis(10));
+        std::thread::sleep(Duration::from_millis(10));
     }
     assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGINT) }, 0);
     // Let the held read finish: the process must now stop, not rename.
-    std::fs::OpenOptions::new()
-        .write(true)
-        .open(&fifo)
-        .unwrap()
-        .write_all(original.as_bytes())
-        .unwrap();
+    fs::write(&fifo, &original).unwrap();
     let out = child.wait_with_output().unwrap();
-    let err = common::error_of(&out);
+    let err = error_of(&out);
     assert_eq!(
         err,
         "nbscrub: interrupted; 7 of 7 notebooks left as they were\n"
@@ -392,5 +386,5 @@ fn interrupted_batch_leaves_every_notebook_whole() {
     for name in &names {
         assert_eq!(fs::read_to_string(dir.path().join(name)).unwrap(), original);
     }
-    assert_eq!(common::temp_files(dir.path()), Vec::<String>::new());
+    assert_eq!(temp_files(dir.path()), Vec::<String>::new());
 }

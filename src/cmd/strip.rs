@@ -373,10 +373,10 @@ fn in_place(paths: &[PathBuf], resolver: &Resolver, check: bool) -> Exit {
             // One file under two names (a symlink and its target, a path
             // given twice) is prepared twice; one rename strips it, and a
             // second would find it changed.
-            let mut files = std::collections::HashSet::new();
+            let mut seen = std::collections::HashSet::new();
             for outcome in &mut prepared {
                 if let Outcome::Prepared(rewrite) = outcome
-                    && !files.insert(rewrite.file())
+                    && !seen.insert(rewrite.file())
                 {
                     *outcome = Outcome::Unchanged;
                 }
