@@ -12,7 +12,7 @@ use crate::atomic;
 use crate::cli::StripArgs;
 use crate::inputs::walk;
 use crate::io_message;
-use crate::notebook::{Notebook, NotebookError, decode_utf8};
+use crate::notebook::{Notebook, NotebookError};
 use crate::strip::{OutputType, StripOptions, parse_size, strip};
 
 /// Larger notebooks are refused rather than risk memory for the whole
@@ -38,8 +38,7 @@ pub fn strip_bytes(
     keep_format: bool,
     render: Render,
 ) -> Result<(bool, Option<String>), NotebookError> {
-    let text = decode_utf8(bytes)?;
-    let mut nb = Notebook::parse(text)?;
+    let (mut nb, text) = Notebook::read(bytes)?;
     let changed = strip(&mut nb, options)?;
     let wanted = match render {
         Render::Never => false,

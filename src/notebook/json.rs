@@ -38,7 +38,7 @@ pub enum Value<'a> {
 #[derive(Debug, Clone, Copy)]
 pub struct Lazy<'a> {
     /// The whole document; the node's span says where the value is.
-    pub document: &'a str,
+    pub document: &'a [u8],
     /// Whether nbstripout's `get_size` of the value is 0: no number, no
     /// literal, no non-empty string outside keys.
     pub empty: bool,
@@ -405,9 +405,36 @@ fn memchr_backslash(bytes: &[u8], from: usize) -> usize {
     memchr::memchr(b'\\', &bytes[from..]).map_or(bytes.len(), |p| from + p)
 }
 
-/// The offset of the first byte that ends a run of ordinary string text: a
-/// quote, a backslash or a control character.
-fn find_special(bytes: &[u8]) -> Option<usize> {
+/// Where a run of ordinary string text ends, and whether it may hold
+/// non-ASCII bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Run {
+    /// The offset of the first quote, backslash or control character, or
+    /// the slice's length when there is none.
+    end: usize,
+    /// True when a byte of 0x80 or above lies before `end`; it may also be
+    /// true for one shortly after. The parser checks UTF-8 only in strings
+    /// where this is set, which spares a separate pass over the file for the
+    /// ASCII that nearly all of a notebook is.
+    high: bool,
+}
+
+fn is_special(b: u8) -> bool {
+    b == b'"' || b == b'\\' || b < 0x20
+}
+
+fn scalar_run(bytes: &[u8]) -> Run {
+    let end = bytes
+        .iter()
+        .position(|&b| is_special(b))
+        .unwrap_or(bytes.len());
+    Run {
+        end,
+        high: !bytes[..end].is_ascii(),
+    }
+}
+
+fn find_special(bytes: &[u8]) -> Run {
     #[cfg(target_arch = "x86_64")]
     {
         if std::arch::is_x86_feature_detected!("avx2") {
@@ -419,29 +446,27 @@ fn find_special(bytes: &[u8]) -> Option<usize> {
     }
     #[cfg(not(target_arch = "x86_64"))]
     {
-        bytes
-            .iter()
-            .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
+        scalar_run(bytes)
     }
 }
 
 /// [`find_special`] 16 bytes at a time. SSE2 is part of every x86_64 CPU, so
 /// no run-time check is needed.
 #[cfg(target_arch = "x86_64")]
-fn sse2_find_special(bytes: &[u8]) -> Option<usize> {
+fn sse2_find_special(bytes: &[u8]) -> Run {
     use std::arch::x86_64::{
         __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_min_epu8, _mm_movemask_epi8, _mm_or_si128,
-        _mm_set1_epi8,
+        _mm_set1_epi8, _mm_setzero_si128,
     };
     let mut i = 0;
     // SAFETY: SSE2 is always available on x86_64, and every load reads 16
     // bytes that lie inside `bytes` (the loops check the length first).
-    unsafe {
+    let high = unsafe {
         let quote = _mm_set1_epi8(b'"' as i8);
         let backslash = _mm_set1_epi8(b'\\' as i8);
         let control_max = _mm_set1_epi8(0x1f);
-        let hits = |at: usize| {
-            let chunk = _mm_loadu_si128(bytes.as_ptr().add(at).cast::<__m128i>());
+        let load = |at: usize| _mm_loadu_si128(bytes.as_ptr().add(at).cast::<__m128i>());
+        let hits = |chunk: __m128i| {
             // min(byte, 0x1f) == byte exactly when byte <= 0x1f (unsigned).
             let control = _mm_cmpeq_epi8(_mm_min_epu8(chunk, control_max), chunk);
             _mm_or_si128(
@@ -452,11 +477,17 @@ fn sse2_find_special(bytes: &[u8]) -> Option<usize> {
                 control,
             )
         };
+        // Every chunk read, OR-ed: its top bits tell whether any byte was
+        // 0x80 or above.
+        let mut seen = _mm_setzero_si128();
+        let mut found = None;
         // 64 bytes a round while nothing is found: base64 images are long.
         while i + 64 <= bytes.len() {
+            let (a, b, c, d) = (load(i), load(i + 16), load(i + 32), load(i + 48));
+            seen = _mm_or_si128(seen, _mm_or_si128(_mm_or_si128(a, b), _mm_or_si128(c, d)));
             let any = _mm_or_si128(
-                _mm_or_si128(hits(i), hits(i + 16)),
-                _mm_or_si128(hits(i + 32), hits(i + 48)),
+                _mm_or_si128(hits(a), hits(b)),
+                _mm_or_si128(hits(c), hits(d)),
             );
             if _mm_movemask_epi8(any) != 0 {
                 break;
@@ -464,17 +495,28 @@ fn sse2_find_special(bytes: &[u8]) -> Option<usize> {
             i += 64;
         }
         while i + 16 <= bytes.len() {
-            let mask = _mm_movemask_epi8(hits(i));
+            let chunk = load(i);
+            seen = _mm_or_si128(seen, chunk);
+            let mask = _mm_movemask_epi8(hits(chunk));
             if mask != 0 {
-                return Some(i + mask.trailing_zeros() as usize);
+                found = Some(i + mask.trailing_zeros() as usize);
+                break;
             }
             i += 16;
         }
+        if let Some(end) = found {
+            return Run {
+                end,
+                high: _mm_movemask_epi8(seen) != 0,
+            };
+        }
+        _mm_movemask_epi8(seen) != 0
+    };
+    let tail = scalar_run(&bytes[i..]);
+    Run {
+        end: i + tail.end,
+        high: high || tail.high,
     }
-    bytes[i..]
-        .iter()
-        .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
-        .map(|p| i + p)
 }
 
 /// [`find_special`] 32 bytes at a time, on CPUs that have AVX2: most
@@ -482,20 +524,22 @@ fn sse2_find_special(bytes: &[u8]) -> Option<usize> {
 /// in three or four steps.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-unsafe fn avx2_find_special(bytes: &[u8]) -> Option<usize> {
+unsafe fn avx2_find_special(bytes: &[u8]) -> Run {
     use std::arch::x86_64::{
         __m256i, _mm256_cmpeq_epi8, _mm256_loadu_si256, _mm256_min_epu8, _mm256_movemask_epi8,
-        _mm256_or_si256, _mm256_set1_epi8,
+        _mm256_or_si256, _mm256_set1_epi8, _mm256_setzero_si256,
     };
     let mut i = 0;
     // SAFETY: every load reads 32 bytes inside `bytes` (the loop checks the
     // length first); the caller guarantees AVX2.
-    unsafe {
+    let high = unsafe {
         let quote = _mm256_set1_epi8(b'"' as i8);
         let backslash = _mm256_set1_epi8(b'\\' as i8);
         let control_max = _mm256_set1_epi8(0x1f);
+        let mut seen = _mm256_setzero_si256();
         while i + 32 <= bytes.len() {
             let chunk = _mm256_loadu_si256(bytes.as_ptr().add(i).cast::<__m256i>());
+            seen = _mm256_or_si256(seen, chunk);
             // min(byte, 0x1f) == byte exactly when byte <= 0x1f (unsigned).
             let control = _mm256_cmpeq_epi8(_mm256_min_epu8(chunk, control_max), chunk);
             let hits = _mm256_or_si256(
@@ -507,12 +551,20 @@ unsafe fn avx2_find_special(bytes: &[u8]) -> Option<usize> {
             );
             let mask = _mm256_movemask_epi8(hits);
             if mask != 0 {
-                return Some(i + mask.trailing_zeros() as usize);
+                return Run {
+                    end: i + mask.trailing_zeros() as usize,
+                    high: _mm256_movemask_epi8(seen) != 0,
+                };
             }
             i += 32;
         }
+        _mm256_movemask_epi8(seen) != 0
+    };
+    let tail = sse2_find_special(&bytes[i..]);
+    Run {
+        end: i + tail.end,
+        high: high || tail.high,
     }
-    sse2_find_special(&bytes[i..]).map(|p| i + p)
 }
 
 /// Code points in valid UTF-8: every byte that does not continue a character.
@@ -545,11 +597,50 @@ enum Context {
     Output,
 }
 
+/// Why bytes are not a document that Python would read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unreadable {
+    /// The offset of the first byte that is not UTF-8.
+    NotUtf8 {
+        offset: usize,
+    },
+    Syntax(SyntaxError),
+}
+
 /// Parses a whole document. Like `json.loads`, whitespace may surround the
 /// value and nothing else may follow it; an object with a repeated key keeps
 /// the first key's place and the last value.
 pub fn parse(text: &str) -> Result<Node<'_>, SyntaxError> {
-    let mut p = Parser::new(text);
+    parse_document(text.as_bytes())
+}
+
+/// [`parse`] for bytes that should be UTF-8, giving the node and the bytes
+/// as text. UTF-8 is checked while parsing, only in strings that hold
+/// non-ASCII bytes, rather than in a pass over the whole file first: that
+/// pass had been 8% of the time to strip a batch in memory.
+pub fn parse_utf8(bytes: &[u8]) -> Result<(Node<'_>, &str), Unreadable> {
+    match parse_document(bytes) {
+        Ok(node) => {
+            debug_assert!(std::str::from_utf8(bytes).is_ok());
+            // SAFETY: a document parses only when every byte outside its
+            // strings is JSON syntax, which is ASCII, and every string
+            // holding a byte above 0x7f passed `str::from_utf8`
+            // (`Parser::string_end`).
+            Ok((node, unsafe { std::str::from_utf8_unchecked(bytes) }))
+        }
+        // Python decodes the whole file before it parses, so a bad byte
+        // anywhere wins over a syntax error before it.
+        Err(e) => Err(match std::str::from_utf8(bytes) {
+            Err(bad) => Unreadable::NotUtf8 {
+                offset: bad.valid_up_to(),
+            },
+            Ok(_) => Unreadable::Syntax(e),
+        }),
+    }
+}
+
+fn parse_document(bytes: &[u8]) -> Result<Node<'_>, SyntaxError> {
+    let mut p = Parser::new(bytes);
     p.skip_ws();
     let node = p.value(Context::Other).map_err(|e| *e)?;
     p.skip_ws();
@@ -563,7 +654,8 @@ pub fn parse(text: &str) -> Result<Node<'_>, SyntaxError> {
 type Parsed<T> = Result<T, Box<SyntaxError>>;
 
 struct Parser<'a> {
-    text: &'a str,
+    /// The document. Only the strings are known to be UTF-8, once
+    /// [`Parser::string_end`] has passed them.
     bytes: &'a [u8],
     pos: usize,
     depth: usize,
@@ -578,10 +670,9 @@ struct Parser<'a> {
 }
 
 impl<'a> Parser<'a> {
-    fn new(text: &'a str) -> Self {
+    fn new(bytes: &'a [u8]) -> Self {
         Parser {
-            text,
-            bytes: text.as_bytes(),
+            bytes,
             pos: 0,
             depth: 0,
             open: Vec::new(),
@@ -630,7 +721,7 @@ impl<'a> Parser<'a> {
         let start = self.pos;
         let value = match self.bytes.get(self.pos) {
             Some(b'{' | b'[') if context == Context::Output => Value::Lazy(Lazy {
-                document: self.text,
+                document: self.bytes,
                 empty: self.skip()?,
             }),
             Some(b'{') => self.object(context)?,
@@ -832,13 +923,15 @@ impl<'a> Parser<'a> {
                 "integer with more than 4300 digits (Python's limit for reading one)",
             ));
         }
-        Ok(Value::Number(&self.text[start..self.pos]))
+        // SAFETY: the bytes of a number are ASCII digits, signs, `.`, `e`.
+        Ok(Value::Number(unsafe { self.text(start, self.pos) }))
     }
 
     fn string(&mut self) -> Parsed<Str<'a>> {
         let start = self.pos + 1;
         let escaped = self.string_end()?;
-        let text = &self.text[start..self.pos - 1];
+        // SAFETY: `string_end` checked the string's UTF-8.
+        let text = unsafe { self.text(start, self.pos - 1) };
         Ok(if escaped {
             Str::Escaped(text)
         } else {
@@ -846,23 +939,49 @@ impl<'a> Parser<'a> {
         })
     }
 
-    /// Moves past the string at the position; tells whether it held an
-    /// escape. Small enough a result to come back in a register, which
-    /// matters for the many strings of a skipped output.
+    /// The text of `start..end`.
+    ///
+    /// # Safety
+    /// The bytes there must be UTF-8: a string's body once
+    /// [`Parser::string_end`] has passed it, or ASCII.
+    unsafe fn text(&self, start: usize, end: usize) -> &'a str {
+        let bytes = &self.bytes[start..end];
+        debug_assert!(std::str::from_utf8(bytes).is_ok());
+        // SAFETY: the caller's promise.
+        unsafe { std::str::from_utf8_unchecked(bytes) }
+    }
+
+    /// Moves past the string at the position, checking that its body is
+    /// UTF-8; tells whether it held an escape. Small enough a result to
+    /// come back in a register, which matters for the many strings of a
+    /// skipped output.
     fn string_end(&mut self) -> Parsed<bool> {
         let open = self.pos;
         self.pos += 1;
         let mut escaped = false;
+        let mut high = false;
         loop {
             // Most bytes are ordinary (base64 images are megabytes of them).
-            let Some(off) = find_special(&self.bytes[self.pos..]) else {
+            let run = find_special(&self.bytes[self.pos..]);
+            high |= run.high;
+            let Some(&end) = self.bytes.get(self.pos + run.end) else {
                 return Err(self.error_at(open, "unterminated string"));
             };
-            if self.bytes[self.pos + off] < 0x20 {
-                return Err(self.error_at(self.pos + off, "invalid control character in string"));
+            if end < 0x20 {
+                return Err(
+                    self.error_at(self.pos + run.end, "invalid control character in string")
+                );
             }
-            self.pos += off;
-            if self.bytes[self.pos] == b'"' {
+            self.pos += run.end;
+            if end == b'"' {
+                // A SIMD check: tqdm's progress bars make strings of
+                // thousands of bytes with a non-ASCII block every few dozen,
+                // which std's check reads a byte at a time.
+                if high && simdutf8::basic::from_utf8(&self.bytes[open + 1..self.pos]).is_err() {
+                    // `parse_utf8` finds the bad byte and reports it; text
+                    // from a `&str` never gets here.
+                    return Err(self.error_at(open + 1, "invalid UTF-8"));
+                }
                 self.pos += 1;
                 return Ok(escaped);
             }
@@ -1130,11 +1249,11 @@ mod tests {
 
     /// Every way of finding the end of a run of string text, the SIMD ones
     /// this CPU has included.
-    type Finder = fn(&[u8]) -> Option<usize>;
+    type Finder = fn(&[u8]) -> Run;
 
     fn finders() -> Vec<Finder> {
         #[allow(unused_mut)]
-        let mut all: Vec<Finder> = vec![find_special];
+        let mut all: Vec<Finder> = vec![find_special, scalar_run];
         #[cfg(target_arch = "x86_64")]
         {
             all.push(sse2_find_special);
@@ -1158,16 +1277,100 @@ mod tests {
                         if at + 1 < len {
                             bytes[at + 1] = b'"';
                         }
-                        assert_eq!(find(&bytes), Some(at), "len {len} at {at}");
+                        let run = Run {
+                            end: at,
+                            high: false,
+                        };
+                        assert_eq!(find(&bytes), run, "len {len} at {at}");
+                        // A non-ASCII byte before the end is always seen.
+                        for before in [0, at / 2, at.saturating_sub(1)] {
+                            if before < at {
+                                let mut high = bytes.clone();
+                                high[before] = 0xc3;
+                                let run = Run { high: true, ..run };
+                                assert_eq!(find(&high), run, "len {len} at {at} high {before}");
+                            }
+                        }
                     }
                 }
                 let plain: Vec<u8> = (0..len)
                     .map(|i| 0x20 + (i as u8 % 0x5f))
                     .filter(|&b| b != b'"' && b != b'\\')
                     .collect();
+                let all = |bytes: &[u8], high| Run {
+                    end: bytes.len(),
+                    high,
+                };
+                assert_eq!(find(&plain), all(&plain, false));
                 let mut high = plain.clone();
                 high.extend([0x80, 0xff, 0xc3, 0xa9]);
-                assert_eq!(find(&high), None);
+                assert_eq!(find(&high), all(&high, true));
+            }
+        }
+    }
+
+    /// UTF-8 is checked inside strings only, so bad bytes anywhere else
+    /// must still be reported as bad UTF-8, before any syntax error, as
+    /// Python decodes the whole file first.
+    #[test]
+    fn bytes_that_are_not_utf8_are_found_wherever_they_are() {
+        let not_utf8 = |bytes: &[u8]| match parse_utf8(bytes) {
+            Err(Unreadable::NotUtf8 { offset }) => offset,
+            other => panic!("{:?}: {other:?}", String::from_utf8_lossy(bytes)),
+        };
+        // In a string, in a key, in a skipped output, outside any string,
+        // after a syntax error, and a character cut short at the end.
+        assert_eq!(not_utf8(b"[\"ab\xffc\"]"), 4);
+        assert_eq!(not_utf8(b"{\"\xc3\x28\": 1}"), 2);
+        let output = b"{\"cells\": [{\"outputs\": [{\"t\": [\"\xed\xa0\x80\"]}]}]}";
+        assert_eq!(not_utf8(output), 32);
+        assert_eq!(not_utf8(b"[1, \xe9]"), 4);
+        assert_eq!(not_utf8(b"[1,, \"\xe9\"]"), 6);
+        assert_eq!(not_utf8(b"[\"\xe2\x82"), 2);
+        // Valid non-ASCII (2, 3 and 4 bytes, and in a long string that the
+        // SIMD finders read in chunks) parses, and the text is all of it.
+        let long = format!("[\"{}\u{e9}\u{20ac}\u{1f600}\"]", "x".repeat(100));
+        let (node, text) = parse_utf8(long.as_bytes()).unwrap();
+        assert_eq!(text, long);
+        let items = node.value.as_array().unwrap();
+        assert_eq!(items[0].value.as_str().unwrap().char_len(), 103);
+    }
+
+    proptest::proptest! {
+        /// Checking UTF-8 only inside strings decides exactly what checking
+        /// the whole file first would: bytes of a notebook-like document,
+        /// some replaced at random (often with pieces of multi-byte
+        /// characters), are refused as not UTF-8 exactly when they are not,
+        /// at the same offset, and otherwise parse as the text does.
+        #[test]
+        fn utf8_inside_strings_decides_like_the_whole_file(
+            edits in proptest::collection::vec((0usize..400, proptest::sample::select(
+                vec![0x80u8, 0xbf, 0xc3, 0xa9, 0xe2, 0x96, 0x88, 0xf0, 0xed, 0xff, b'"', b'a'],
+            )), 0..4),
+        ) {
+            let text = format!(
+                "{{\"cells\": [{{\"outputs\": [{{\"text\": [\"{}\\r{}\"]}}], \"source\": [\"caf\u{e9}\", \"{}\"]}}], \"n\": 1}}",
+                "\u{2588}".repeat(30),
+                "x".repeat(70),
+                "\u{1f600}".repeat(20),
+            );
+            let mut bytes = text.into_bytes();
+            for (at, byte) in edits {
+                let at = at % bytes.len();
+                bytes[at] = byte;
+            }
+            match (std::str::from_utf8(&bytes), parse_utf8(&bytes)) {
+                (Err(e), Err(Unreadable::NotUtf8 { offset })) => {
+                    proptest::prop_assert_eq!(offset, e.valid_up_to());
+                }
+                (Ok(text), Ok((_, same))) => {
+                    proptest::prop_assert!(parse(text).is_ok());
+                    proptest::prop_assert_eq!(same, text);
+                }
+                (Ok(text), Err(Unreadable::Syntax(e))) => {
+                    proptest::prop_assert_eq!(Err(e), parse(text).map(|_| ()));
+                }
+                (whole, fused) => proptest::prop_assert!(false, "{whole:?} but {fused:?}"),
             }
         }
     }

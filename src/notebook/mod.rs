@@ -11,7 +11,7 @@ pub mod json;
 mod lines;
 pub mod write;
 
-use json::{Node, Number, SyntaxError, Value, parse_number};
+use json::{Node, Number, SyntaxError, Unreadable, Value, parse_number};
 pub use lines::{V3_MULTILINE_OUTPUTS, joined_len, python_is_space};
 use write::Style;
 
@@ -60,21 +60,28 @@ pub enum Generation {
     V4,
 }
 
-/// Decodes bytes as UTF-8 the way Python's `open(..., encoding="utf8")`
-/// does. A byte-order mark is refused, as nbformat (and so Jupyter and
-/// nbstripout) refuses it, rather than silently dropped.
-pub fn decode_utf8(bytes: &[u8]) -> Result<&str, NotebookError> {
-    if bytes.starts_with(b"\xef\xbb\xbf") {
-        return Err(NotebookError::ByteOrderMark);
-    }
-    std::str::from_utf8(bytes).map_err(|e| NotebookError::NotUtf8 {
-        offset: e.valid_up_to(),
-    })
-}
-
 impl<'a> Notebook<'a> {
+    /// Reads a notebook from its file's bytes, and gives them as text too.
+    /// The bytes are decoded as UTF-8 the way Python's
+    /// `open(..., encoding="utf8")` does. A byte-order mark is refused, as
+    /// nbformat (and so Jupyter and nbstripout) refuses it, rather than
+    /// silently dropped.
+    pub fn read(bytes: &'a [u8]) -> Result<(Notebook<'a>, &'a str), NotebookError> {
+        if bytes.starts_with(b"\xef\xbb\xbf") {
+            return Err(NotebookError::ByteOrderMark);
+        }
+        let (root, text) = json::parse_utf8(bytes).map_err(|e| match e {
+            Unreadable::NotUtf8 { offset } => NotebookError::NotUtf8 { offset },
+            Unreadable::Syntax(e) => NotebookError::Json(e),
+        })?;
+        Ok((Notebook::from_root(root)?, text))
+    }
+
     pub fn parse(text: &'a str) -> Result<Notebook<'a>, NotebookError> {
-        let root = json::parse(text)?;
+        Notebook::from_root(json::parse(text)?)
+    }
+
+    fn from_root(root: Node<'a>) -> Result<Notebook<'a>, NotebookError> {
         if !matches!(root.value, Value::Object(_)) {
             return Err(NotebookError::NotANotebook(format!(
                 "the top-level JSON value is {}, not an object",

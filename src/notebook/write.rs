@@ -99,7 +99,8 @@ impl Writer<'_> {
             Value::Number(text) => self.number(text),
             Value::String(s) => self.string(s),
             Value::Lazy(lazy) if self.style.verbatim => {
-                self.out.push_str(&lazy.document[node.start..node.end]);
+                let text = std::str::from_utf8(&lazy.document[node.start..node.end]);
+                self.out.push_str(text.expect("a parsed document is UTF-8"));
             }
             Value::Lazy(_) => {
                 let mut built = node.clone();
