@@ -272,12 +272,21 @@ impl<'a> Str<'a> {
         }
     }
 
+    /// Inlined: the parser and the stripper compare nearly every key with
+    /// a constant (`"cells"`, `"outputs"`), which then takes a length check
+    /// and a word compare rather than a call to `memcmp`.
+    #[inline]
     pub fn eq_str(&self, other: &str) -> bool {
         match self {
             Str::Plain(text) => *text == other,
-            Str::Escaped(_) => self.decode() == other,
+            Str::Escaped(_) => self.decoded_eq(other),
             Str::Owned(s) => s == other,
         }
+    }
+
+    #[inline(never)]
+    fn decoded_eq(&self, other: &str) -> bool {
+        self.decode() == other
     }
 
     /// Whether two strings have the same value, however they were written.
