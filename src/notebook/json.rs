@@ -970,8 +970,16 @@ impl<'a> Parser<'a> {
         let mut escaped = false;
         let mut high = false;
         loop {
-            // Most bytes are ordinary (base64 images are megabytes of them).
-            let run = find_special(&self.bytes[self.pos..]);
+            // Most bytes are ordinary (base64 images are megabytes of them),
+            // but most lines end in an escape right before the quote
+            // (`\n"`), which needs no search.
+            let run = match self.bytes.get(self.pos) {
+                Some(b'"') if escaped => Run {
+                    end: 0,
+                    high: false,
+                },
+                _ => find_special(&self.bytes[self.pos..]),
+            };
             high |= run.high;
             let Some(&end) = self.bytes.get(self.pos + run.end) else {
                 return Err(self.error_at(open, "unterminated string"));
