@@ -414,6 +414,14 @@ fn memchr_backslash(bytes: &[u8], from: usize) -> usize {
     memchr::memchr(b'\\', &bytes[from..]).map_or(bytes.len(), |p| from + p)
 }
 
+/// What [`Parser::scan_string`] saw in a string.
+#[derive(Clone, Copy)]
+struct Scanned {
+    escaped: bool,
+    /// Whether it may hold bytes above 0x7f (see [`Run::high`]).
+    high: bool,
+}
+
 /// Where a run of ordinary string text ends, and whether it may hold
 /// non-ASCII bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -770,7 +778,11 @@ impl<'a> Parser<'a> {
     /// accepts and rejects exactly what that descent does, with the same
     /// messages.
     fn skip(&mut self) -> Parsed<bool> {
+        let start = self.pos;
         let mut empty = true;
+        // Whether a string may hold non-ASCII bytes: their UTF-8 is checked
+        // once for the whole value, not string by string.
+        let mut high = false;
         // One entry per open container: true for an object.
         let mut open = std::mem::take(&mut self.open);
         open.clear();
@@ -790,16 +802,20 @@ impl<'a> Parser<'a> {
                         self.depth -= 1;
                     } else {
                         open.push(object);
-                        if object && let Err(e) = self.skip_key() {
-                            break 'done Err(e);
+                        if object {
+                            match self.skip_key() {
+                                Ok(key_high) => high |= key_high,
+                                Err(e) => break 'done Err(e),
+                            }
                         }
                         continue;
                     }
                 }
                 Some(b'"') => {
                     let open = self.pos;
-                    if let Err(e) = self.string_end() {
-                        break 'done Err(e);
+                    match self.scan_string() {
+                        Ok(scanned) => high |= scanned.high,
+                        Err(e) => break 'done Err(e),
                     }
                     empty &= self.pos == open + 2;
                 }
@@ -818,8 +834,11 @@ impl<'a> Parser<'a> {
                     Some(b',') => {
                         self.pos += 1;
                         self.skip_ws();
-                        if object && let Err(e) = self.skip_key() {
-                            break 'done Err(e);
+                        if object {
+                            match self.skip_key() {
+                                Ok(key_high) => high |= key_high,
+                                Err(e) => break 'done Err(e),
+                            }
                         }
                         break;
                     }
@@ -840,7 +859,11 @@ impl<'a> Parser<'a> {
             }
         };
         self.open = open;
-        result
+        let empty = result?;
+        if high {
+            self.check_utf8(start, self.pos)?;
+        }
+        Ok(empty)
     }
 
     /// A property name and its colon, leaving the position at the value.
@@ -852,10 +875,13 @@ impl<'a> Parser<'a> {
     }
 
     /// [`Parser::key`] for an output being skipped: checked, not kept.
-    fn skip_key(&mut self) -> Parsed<()> {
+    /// Tells whether the key may hold non-ASCII bytes, whose UTF-8 the
+    /// caller checks.
+    fn skip_key(&mut self) -> Parsed<bool> {
         self.key_start()?;
-        self.string_end()?;
-        self.colon()
+        let scanned = self.scan_string()?;
+        self.colon()?;
+        Ok(scanned.high)
     }
 
     fn key_start(&self) -> Parsed<()> {
@@ -961,10 +987,33 @@ impl<'a> Parser<'a> {
     }
 
     /// Moves past the string at the position, checking that its body is
-    /// UTF-8; tells whether it held an escape. Small enough a result to
-    /// come back in a register, which matters for the many strings of a
-    /// skipped output.
+    /// UTF-8; tells whether it held an escape.
     fn string_end(&mut self) -> Parsed<bool> {
+        let open = self.pos;
+        let scanned = self.scan_string()?;
+        if scanned.high {
+            self.check_utf8(open + 1, self.pos - 1)?;
+        }
+        Ok(scanned.escaped)
+    }
+
+    /// Checks that `start..end`, where every byte above 0x7f lies inside a
+    /// string, is UTF-8. SIMD: tqdm's progress bars make outputs of
+    /// thousands of bytes with a non-ASCII block every few dozen, which
+    /// std's check reads a byte at a time.
+    fn check_utf8(&self, start: usize, end: usize) -> Parsed<()> {
+        match simdutf8::basic::from_utf8(&self.bytes[start..end]) {
+            Ok(_) => Ok(()),
+            // `parse_utf8` finds the bad byte and reports it; text from a
+            // `&str` never gets here.
+            Err(_) => Err(self.error_at(start, "invalid UTF-8")),
+        }
+    }
+
+    /// Moves past the string at the position without checking its UTF-8.
+    /// Small enough a result to come back in a register, which matters for
+    /// the many strings of a skipped output.
+    fn scan_string(&mut self) -> Parsed<Scanned> {
         let open = self.pos;
         self.pos += 1;
         let mut escaped = false;
@@ -991,16 +1040,8 @@ impl<'a> Parser<'a> {
             }
             self.pos += run.end;
             if end == b'"' {
-                // A SIMD check: tqdm's progress bars make strings of
-                // thousands of bytes with a non-ASCII block every few dozen,
-                // which std's check reads a byte at a time.
-                if high && simdutf8::basic::from_utf8(&self.bytes[open + 1..self.pos]).is_err() {
-                    // `parse_utf8` finds the bad byte and reports it; text
-                    // from a `&str` never gets here.
-                    return Err(self.error_at(open + 1, "invalid UTF-8"));
-                }
                 self.pos += 1;
-                return Ok(escaped);
+                return Ok(Scanned { escaped, high });
             }
             escaped = true;
             self.escape()?;
