@@ -641,8 +641,9 @@ pub fn parse_utf8(bytes: &[u8]) -> Result<(Node<'_>, &str), Unreadable> {
             debug_assert!(std::str::from_utf8(bytes).is_ok());
             // SAFETY: a document parses only when every byte outside its
             // strings is JSON syntax, which is ASCII, and every string
-            // holding a byte above 0x7f passed `str::from_utf8`
-            // (`Parser::string_end`).
+            // holding a byte above 0x7f passed `Parser::check_utf8`: on its
+            // own (`Parser::string_end`), or with the rest of the output
+            // it is in (`Parser::skip`).
             Ok((node, unsafe { std::str::from_utf8_unchecked(bytes) }))
         }
         // Python decodes the whole file before it parses, so a bad byte
@@ -671,8 +672,8 @@ fn parse_document(bytes: &[u8]) -> Result<Node<'_>, SyntaxError> {
 type Parsed<T> = Result<T, Box<SyntaxError>>;
 
 struct Parser<'a> {
-    /// The document. Only the strings are known to be UTF-8, once
-    /// [`Parser::string_end`] has passed them.
+    /// The document. Only its strings are known to be UTF-8, once
+    /// [`Parser::string_end`] or [`Parser::skip`] has passed them.
     bytes: &'a [u8],
     pos: usize,
     depth: usize,
