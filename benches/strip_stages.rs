@@ -12,28 +12,14 @@
 //! step: read (parse and check), strip, write. The best round of each stage
 //! is printed, in ms and in MB/s of input.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Instant;
 
+use nbscrub::inputs::walk;
 use nbscrub::notebook::Notebook;
 use nbscrub::strip::{StripOptions, strip};
 
 const STAGES: [&str; 4] = ["copy", "+read", "+strip", "+write"];
-
-fn notebooks(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    let mut paths: Vec<PathBuf> = entries.filter_map(|e| Some(e.ok()?.path())).collect();
-    paths.sort();
-    for path in paths {
-        if path.is_dir() {
-            notebooks(&path, out);
-        } else if path.extension().is_some_and(|e| e == "ipynb") {
-            out.push(path);
-        }
-    }
-}
 
 /// Runs the pipeline up to `stage` on one notebook; returns a number that
 /// depends on the work, so that none of it is optimised away.
@@ -63,8 +49,8 @@ fn main() {
         .map_or("target/bench-corpus/nb", String::as_str);
     let count: usize = args.get(1).map_or(400, |a| a.parse().expect("FILES"));
     let rounds: usize = args.get(2).map_or(9, |a| a.parse().expect("ROUNDS"));
-    let mut paths = Vec::new();
-    notebooks(Path::new(dir), &mut paths);
+    // The walk `nbscrub strip DIR` does, sorted.
+    let (paths, _) = walk::files(&[PathBuf::from(dir)], &[".ipynb"]);
     if paths.is_empty() {
         eprintln!("no notebooks under {dir}: run benches/strip.sh once, or name a directory");
         std::process::exit(2);

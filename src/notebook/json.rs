@@ -497,7 +497,6 @@ fn sse2_find_special(bytes: &[u8]) -> Run {
         // Every chunk read, OR-ed: its top bits tell whether any byte was
         // 0x80 or above.
         let mut seen = _mm_setzero_si128();
-        let mut found = None;
         // 64 bytes a round while nothing is found: base64 images are long.
         while i + 64 <= bytes.len() {
             let (a, b, c, d) = (load(i), load(i + 16), load(i + 32), load(i + 48));
@@ -516,16 +515,12 @@ fn sse2_find_special(bytes: &[u8]) -> Run {
             seen = _mm_or_si128(seen, chunk);
             let mask = _mm_movemask_epi8(hits(chunk));
             if mask != 0 {
-                found = Some(i + mask.trailing_zeros() as usize);
-                break;
+                return Run {
+                    end: i + mask.trailing_zeros() as usize,
+                    high: _mm_movemask_epi8(seen) != 0,
+                };
             }
             i += 16;
-        }
-        if let Some(end) = found {
-            return Run {
-                end,
-                high: _mm_movemask_epi8(seen) != 0,
-            };
         }
         _mm_movemask_epi8(seen) != 0
     };

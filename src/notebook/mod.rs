@@ -77,10 +77,6 @@ impl<'a> Notebook<'a> {
         Ok((Notebook::from_root(root)?, text))
     }
 
-    pub fn parse(text: &'a str) -> Result<Notebook<'a>, NotebookError> {
-        Notebook::from_root(json::parse(text)?)
-    }
-
     fn from_root(root: Node<'a>) -> Result<Notebook<'a>, NotebookError> {
         if !matches!(root.value, Value::Object(_)) {
             return Err(NotebookError::NotANotebook(format!(
