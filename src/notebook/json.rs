@@ -414,6 +414,41 @@ fn memchr_backslash(bytes: &[u8], from: usize) -> usize {
     memchr::memchr(b'\\', &bytes[from..]).map_or(bytes.len(), |p| from + p)
 }
 
+/// A separator between two values of a container (`,` and whitespace),
+/// with the quote that opens the next value or key: up to 16 bytes, held
+/// as a word so that one comparison tells whether the same bytes follow.
+#[derive(Default, Clone, Copy)]
+struct Separator {
+    /// The bytes, first in the lowest byte; those past `len` are ignored.
+    word: u128,
+    /// 0 when there is none.
+    len: usize,
+}
+
+impl Separator {
+    /// The separator `bytes[from..quote]` followed by the quote at `quote`,
+    /// if that is what is there and it fits.
+    fn read(bytes: &[u8], from: usize, quote: usize) -> Separator {
+        let len = quote + 1 - from;
+        match bytes.get(from..from + 16) {
+            Some(chunk) if len <= 16 && bytes[quote] == b'"' => Separator {
+                word: u128::from_le_bytes(chunk.try_into().expect("16 bytes")),
+                len,
+            },
+            _ => Separator::default(),
+        }
+    }
+
+    fn is_at(&self, bytes: &[u8], at: usize) -> bool {
+        let Some(chunk) = bytes.get(at..at + 16).filter(|_| self.len != 0) else {
+            return false;
+        };
+        let word = u128::from_le_bytes(chunk.try_into().expect("16 bytes"));
+        let mask = u128::MAX >> (128 - 8 * self.len);
+        (word ^ self.word) & mask == 0
+    }
+}
+
 /// What [`Parser::scan_string`] saw in a string.
 #[derive(Clone, Copy)]
 struct Scanned {
@@ -782,6 +817,11 @@ impl<'a> Parser<'a> {
         // One entry per open container: true for an object.
         let mut open = std::mem::take(&mut self.open);
         open.clear();
+        // The last separator seen before a string, from the end of a value
+        // through the next value's quote (`,\n     "` between the lines of
+        // an output's text), when it is at most 16 bytes: the next one is
+        // nearly always the same bytes, and one comparison passes them.
+        let mut separator = Separator::default();
         let result = 'done: loop {
             // A value starts here (whitespace already skipped).
             match self.bytes.get(self.pos) {
@@ -825,29 +865,43 @@ impl<'a> Parser<'a> {
                 let Some(&object) = open.last() else {
                     break 'done Ok(empty);
                 };
-                self.skip_ws();
-                match self.bytes.get(self.pos) {
-                    Some(b',') => {
-                        self.pos += 1;
-                        self.skip_ws();
-                        if object {
-                            match self.skip_key() {
-                                Ok(key_high) => high |= key_high,
-                                Err(e) => break 'done Err(e),
-                            }
+                let after = self.pos;
+                let next = if separator.is_at(self.bytes, after) {
+                    // The bytes the branch below would pass, up to the
+                    // next value's (or key's) quote.
+                    self.pos += separator.len - 1;
+                    true
+                } else {
+                    self.skip_ws();
+                    match self.bytes.get(self.pos) {
+                        Some(b',') => {
+                            self.pos += 1;
+                            self.skip_ws();
+                            separator = Separator::read(self.bytes, after, self.pos);
+                            true
                         }
-                        break;
+                        Some(b'}') if object => false,
+                        Some(b']') if !object => false,
+                        None if object => {
+                            break 'done Err(self.error("unexpected end of input inside an object"));
+                        }
+                        None => {
+                            break 'done Err(self.error("unexpected end of input inside an array"));
+                        }
+                        Some(_) if object => {
+                            break 'done Err(self.error("expected ',' or '}' in an object"));
+                        }
+                        Some(_) => break 'done Err(self.error("expected ',' or ']' in an array")),
                     }
-                    Some(b'}') if object => {}
-                    Some(b']') if !object => {}
-                    None if object => {
-                        break 'done Err(self.error("unexpected end of input inside an object"));
+                };
+                if next {
+                    if object {
+                        match self.skip_key() {
+                            Ok(key_high) => high |= key_high,
+                            Err(e) => break 'done Err(e),
+                        }
                     }
-                    None => break 'done Err(self.error("unexpected end of input inside an array")),
-                    Some(_) if object => {
-                        break 'done Err(self.error("expected ',' or '}' in an object"));
-                    }
-                    Some(_) => break 'done Err(self.error("expected ',' or ']' in an array")),
+                    break;
                 }
                 self.pos += 1;
                 self.depth -= 1;
@@ -1426,6 +1480,42 @@ mod tests {
                 }
                 (whole, fused) => proptest::prop_assert!(false, "{whole:?} but {fused:?}"),
             }
+        }
+    }
+
+    proptest::proptest! {
+        /// A separator passed by comparing it with the last one is passed
+        /// exactly as the byte loop would: containers whose separators
+        /// repeat, change by a space, or are broken are accepted and
+        /// refused as when built, with the same message at the same place.
+        #[test]
+        fn repeated_separators_are_skipped_like_built_values(
+            object in proptest::bool::ANY,
+            parts in proptest::collection::vec((0usize..11, 0usize..7), 1..12),
+        ) {
+            let separators = [
+                ",", ", ", ",\n     ", ",\n      ", ",\n    ", " ,\n     ",
+                ",\r\n\t", ",,", "\n     ", ",\n              ", "",
+            ];
+            let items = ["\"a\"", "\"\"", "\"line\\n\"", "1", "[]", "{\"k\": \"v\"}", "\"\\u00e9\""];
+            let mut text = String::from(if object { "{" } else { "[" });
+            for (i, &(separator, item)) in parts.iter().enumerate() {
+                if i > 0 {
+                    text.push_str(separators[separator]);
+                }
+                if object {
+                    text.push_str(&format!("\"k{i}\": "));
+                }
+                text.push_str(items[item]);
+            }
+            text.push(if object { '}' } else { ']' });
+            let prefix = r#"{"cells": [{"outputs": ["#;
+            let document = format!("{prefix}{text}], \"tail\": \"{}\"}}]}}", "x".repeat(20));
+            let alone = parse(&text).map(|_| ()).map_err(|e| (e.message, e.offset));
+            let inside = parse(&document)
+                .map(|_| ())
+                .map_err(|e| (e.message, e.offset - prefix.len()));
+            proptest::prop_assert_eq!(inside, alone, "{}", text);
         }
     }
 
