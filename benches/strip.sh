@@ -298,7 +298,7 @@ fs_of() { findmnt -no FSTYPE,OPTIONS -T "$1" 2>/dev/null | awk 'NR == 1 { print 
 # before the first timed run in that place and deleted only at the end:
 # deleting hundreds of MB frees blocks, and on a filesystem mounted with
 # `discard` the trims run in the background and would land in a timed run.
-declare -A BATCH_S BATCH_RUNS BATCH_SYNC
+declare -A BATCH_S BATCH_RUNS BATCH_SYNC BATCH_DURABLE
 declare -A WHERE_FS
 NCOPIES=$(( RUNS * ${#BATCH_TOOLS[@]} ))
 for w in "${!WORKS[@]}"; do
@@ -324,7 +324,7 @@ for w in "${!WORKS[@]}"; do
   # Run r of every tool, then run r+1 of every tool: a change in the
   # machine's load (this is a shared VM) falls on all tools alike instead of
   # on whichever tool was running when it came.
-  declare -A TIMES=() SYNCS=() RC=()
+  declare -A TIMES=() SYNCS=() DURABLES=() RC=()
   for ((run = 1; run <= RUNS; run++)); do
     for tool in "${BATCH_TOOLS[@]}"; do
       [[ ${RC[$tool]:-0} == 0 ]] || continue
@@ -338,6 +338,7 @@ for w in "${!WORKS[@]}"; do
       (( rc == 0 )) || continue
       TIMES[$tool]+="$(secs $((t1 - t0))) "
       SYNCS[$tool]+="$(secs $((t2 - t1))) "
+      DURABLES[$tool]+="$(secs $((t2 - t0))) "
       log "batch ${LABEL[$tool]} run $run/$RUNS: $(secs $((t1 - t0))) s (then sync: $(secs $((t2 - t1))) s)"
       sleep 1
     done
@@ -349,12 +350,14 @@ for w in "${!WORKS[@]}"; do
       BATCH_S[$k]=""
       BATCH_RUNS[$k]="exit ${RC[$tool]}"
       BATCH_SYNC[$k]="—"
+      BATCH_DURABLE[$k]=""
     else
       read -r -a times <<< "${TIMES[$tool]}"
       read -r -a syncs <<< "${SYNCS[$tool]}"
       BATCH_S[$k]=$(printf '%s\n' "${times[@]}" | median)
       BATCH_RUNS[$k]=$(IFS=/; echo "${times[*]}")
       BATCH_SYNC[$k]=$(printf '%s\n' "${syncs[@]}" | median)
+      BATCH_DURABLE[$k]=$(printf '%s\n' ${DURABLES[$tool]} | median)
     fi
   done
 done
@@ -501,6 +504,8 @@ fi
     echo
     echo "**nbscrub batch (DIR) is $(fmt_ratio "$S_PY" "$S_DIR") nbstripout, $(fmt_ratio "$S_FAST" "$S_DIR") nbstripout-fast** (ratio of wall times; > 1× means nbscrub is faster)."
     echo "nbscrub with FILES... is $(fmt_ratio "$S_PY" "$S_FILES") nbstripout, $(fmt_ratio "$S_FAST" "$S_FILES") nbstripout-fast."
+    D_DIR=${BATCH_DURABLE[$w:nbscrub_dir]}; D_FAST=${BATCH_DURABLE[$w:nbstripout_fast]}; D_PY=${BATCH_DURABLE[$w:nbstripout]}
+    echo "Until the stripped notebooks are on disk (each run plus the sync after it, median): nbscrub (DIR) $(orfail "$D_DIR") s, nbstripout-fast $(orfail "$D_FAST") s, nbstripout $(orfail "$D_PY") s; nbscrub is $(fmt_ratio "$D_PY" "$D_DIR") nbstripout, $(fmt_ratio "$D_FAST" "$D_DIR") nbstripout-fast."
   done
   echo
   echo "## Per file via stdin (what a git clean filter does)"
