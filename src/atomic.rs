@@ -83,9 +83,7 @@ pub fn prepare(
     };
     // On an error, dropping `prepared` removes the temporary file.
     fill(&mut tmp, contents, read_as)?;
-    if batch.is_some_and(|b| b.defers(read_as.dev())) {
-        start_writeback(&tmp);
-    } else {
+    if !batch.is_some_and(|b| b.defers(read_as.dev())) {
         tmp.sync_all()?;
     }
     Ok(prepared)
@@ -275,22 +273,6 @@ fn syncfs(file: &File) -> io::Result<()> {
 #[cfg(not(target_os = "linux"))]
 fn syncfs(_: &File) -> io::Result<()> {
     unreachable!("a batch covers no filesystem outside Linux")
-}
-
-/// Starts writing the file out now, so the disk works while the next
-/// notebooks are parsed; [`Batch::sync`] waits for it.
-fn start_writeback(file: &File) {
-    #[cfg(target_os = "linux")]
-    {
-        use std::os::fd::AsRawFd;
-        // SAFETY: a descriptor we own; no memory is passed. A failure only
-        // leaves the write-back to the sync.
-        unsafe {
-            libc::sync_file_range(file.as_raw_fd(), 0, 0, libc::SYNC_FILE_RANGE_WRITE);
-        }
-    }
-    #[cfg(not(target_os = "linux"))]
-    let _ = file;
 }
 
 /// The process id, asked of the kernel once.
