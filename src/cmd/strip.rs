@@ -501,30 +501,10 @@ fn io_pool(first: Option<&Path>) -> Option<rayon::ThreadPool> {
     let mut builder = rayon::ThreadPoolBuilder::new().stack_size(crate::PARSE_STACK);
     if std::env::var_os("RAYON_NUM_THREADS").is_none() {
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let waits = !first.is_some_and(in_memory);
+        let waits = !first.is_some_and(|f| atomic::filesystem(f).is_some_and(|k| k.in_memory()));
         builder = builder.num_threads(if waits { (cores * 8).max(16) } else { cores });
     }
     builder.build().ok()
-}
-
-/// Whether the file lives in a filesystem held in memory (tmpfs, ramfs).
-fn in_memory(path: &Path) -> bool {
-    use std::os::unix::ffi::OsStrExt;
-    const TMPFS_MAGIC: i64 = 0x0102_1994;
-    const RAMFS_MAGIC: i64 = 0x8584_58f6;
-    let Ok(c_path) = std::ffi::CString::new(path.as_os_str().as_bytes()) else {
-        return false;
-    };
-    // SAFETY: statfs writes only into the zeroed struct we pass, and reads
-    // the NUL-terminated path we own.
-    let mut stats: libc::statfs = unsafe { std::mem::zeroed() };
-    if unsafe { libc::statfs(c_path.as_ptr(), &mut stats) } != 0 {
-        return false;
-    }
-    // `f_type`'s width differs between platforms.
-    #[allow(clippy::useless_conversion)]
-    let kind = i64::from(stats.f_type);
-    matches!(kind, TMPFS_MAGIC | RAMFS_MAGIC)
 }
 
 /// The largest read buffer a thread keeps for its next notebook.
