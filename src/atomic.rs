@@ -209,20 +209,22 @@ impl Batch {
     pub fn new<'p>(dirs: impl IntoIterator<Item = &'p Path>) -> Batch {
         let mut filesystems: Vec<Filesystem> = Vec::new();
         if cfg!(target_os = "linux") {
-            let mut seen = std::collections::HashSet::new();
+            let mut seen_dirs = std::collections::HashSet::new();
+            // Covered or not, a filesystem is asked about once.
+            let mut seen_devs = std::collections::HashSet::new();
             for dir in dirs {
                 let dir = if dir.as_os_str().is_empty() {
                     Path::new(".")
                 } else {
                     dir
                 };
-                if !seen.insert(dir) {
+                if !seen_dirs.insert(dir) {
                     continue;
                 }
                 let Ok(meta) = fs::metadata(dir) else {
                     continue;
                 };
-                if filesystems.iter().any(|f| f.dev == meta.dev())
+                if !seen_devs.insert(meta.dev())
                     || !filesystem(dir).is_some_and(|kind| kind.syncs_whole())
                 {
                     continue;
