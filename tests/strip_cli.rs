@@ -122,6 +122,37 @@ fn symlink_is_written_through_to_its_target() {
     assert_eq!(fs::read_to_string(&target).unwrap(), EXECUTED_STRIPPED);
 }
 
+/// A batch of many notebooks syncs its filesystem once; a notebook reached
+/// through a symlink onto another filesystem (here /dev/shm, where there is
+/// one apart from the temporary directory's) is synced on its own. Both end
+/// stripped, with their modes, and no temporary file is left in either place.
+#[test]
+fn a_batch_strips_notebooks_on_its_filesystem_and_beyond_a_symlink() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut notebooks: Vec<_> = (0..12)
+        .map(|i| write(dir.path(), &format!("nb{i:02}.ipynb"), executed_notebook()))
+        .collect();
+    fs::set_permissions(&notebooks[3], fs::Permissions::from_mode(0o600)).unwrap();
+    let elsewhere = Path::new("/dev/shm")
+        .is_dir()
+        .then(|| tempfile::tempdir_in("/dev/shm").unwrap());
+    if let Some(other) = &elsewhere {
+        let target = write(other.path(), "far.ipynb", executed_notebook());
+        symlink(&target, dir.path().join("link.ipynb")).unwrap();
+        notebooks.push(target);
+    }
+    let out = nbscrub().arg("strip").arg(dir.path()).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    for nb in &notebooks {
+        assert_eq!(fs::read_to_string(nb).unwrap(), EXECUTED_STRIPPED, "{nb:?}");
+    }
+    assert_eq!(fs::metadata(&notebooks[3]).unwrap().mode() & 0o7777, 0o600);
+    assert_eq!(temp_files(dir.path()), Vec::<String>::new());
+    if let Some(other) = &elsewhere {
+        assert_eq!(temp_files(other.path()), Vec::<String>::new());
+    }
+}
+
 /// A batch prepares every rewrite before it renames any: a notebook named
 /// twice (through a symlink, or twice over) is still one file to strip.
 #[test]
