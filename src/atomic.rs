@@ -208,7 +208,7 @@ impl Batch {
     /// of the notebooks about to be rewritten.
     pub fn new<'p>(dirs: impl IntoIterator<Item = &'p Path>) -> Batch {
         let mut filesystems: Vec<Filesystem> = Vec::new();
-        if cfg!(target_os = "linux") {
+        if syncfs_reports_errors() {
             let mut seen_dirs = std::collections::HashSet::new();
             // Covered or not, a filesystem is asked about once.
             let mut seen_devs = std::collections::HashSet::new();
@@ -307,6 +307,39 @@ pub fn filesystem(path: &Path) -> Option<FilesystemKind> {
     Some(FilesystemKind(i64::from(stats.f_type as u32)))
 }
 
+/// Whether `syncfs` tells of a file that failed to reach the disk: Linux
+/// 5.8 and later do; before, it returned success whatever happened, and only
+/// an `fsync` of each file would tell.
+fn syncfs_reports_errors() -> bool {
+    #[cfg(target_os = "linux")]
+    {
+        static REPORTS: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+        *REPORTS.get_or_init(|| {
+            // SAFETY: uname fills the zeroed struct we own.
+            let mut name: libc::utsname = unsafe { std::mem::zeroed() };
+            if unsafe { libc::uname(&mut name) } != 0 {
+                return false;
+            }
+            // SAFETY: uname NUL-terminates `release`.
+            let release = unsafe { std::ffi::CStr::from_ptr(name.release.as_ptr()) };
+            kernel_at_least(&release.to_string_lossy(), (5, 8))
+        })
+    }
+    #[cfg(not(target_os = "linux"))]
+    false
+}
+
+/// Whether a kernel release such as `6.18.44-fc-v1300` is `want` or later.
+fn kernel_at_least(release: &str, want: (u32, u32)) -> bool {
+    let mut parts = release
+        .split(|c: char| !c.is_ascii_digit())
+        .map(|p| p.parse::<u32>().ok());
+    match (parts.next().flatten(), parts.next().flatten()) {
+        (Some(major), Some(minor)) => (major, minor) >= want,
+        _ => false,
+    }
+}
+
 #[cfg(target_os = "linux")]
 fn syncfs(file: &File) -> io::Result<()> {
     use std::os::fd::AsRawFd;
@@ -356,6 +389,16 @@ fn create_temp(target: &Path) -> io::Result<(PathBuf, File)> {
 mod tests {
     use super::*;
 
+    #[test]
+    fn kernel_releases_are_compared_by_major_and_minor() {
+        assert!(kernel_at_least("6.18.44-fc-v1300", (5, 8)));
+        assert!(kernel_at_least("5.8.0", (5, 8)));
+        assert!(kernel_at_least("5.10.240-238.959.amzn2.x86_64", (5, 8)));
+        assert!(!kernel_at_least("5.4.0-1103-aws", (5, 8)));
+        assert!(!kernel_at_least("4.14.355-275.582.amzn2.x86_64", (5, 8)));
+        assert!(!kernel_at_least("garbage", (5, 8)));
+    }
+
     /// A batch defers the sync of files on the filesystems it opened, and
     /// only those; after its sync every rewrite commits whole.
     #[test]
@@ -368,7 +411,7 @@ mod tests {
             fs::write(&path, b"old").unwrap();
             fs::set_permissions(&path, fs::Permissions::from_mode(0o640)).unwrap();
             let meta = fs::metadata(&path).unwrap();
-            let covered = cfg!(target_os = "linux")
+            let covered = syncfs_reports_errors()
                 && filesystem(dir.path()).is_some_and(|kind| kind.syncs_whole());
             assert_eq!(batch.defers(meta.dev()), covered);
             assert!(!batch.defers(meta.dev() + 1));
