@@ -185,7 +185,7 @@ fn fill(tmp: &mut File, contents: &[u8], meta: &fs::Metadata) -> Result<(), Writ
 /// than once per file: a `syncfs` writes every temporary file out together
 /// and flushes the device's cache once, where an `fsync` per file waits for
 /// a write and a flush each time (2,000 notebooks on this project's ext4
-/// disk: 0.47 s against 0.52 s a batch, and 7% less in memory, where an
+/// disk: 0.47 s against 0.52 s a batch, and 6% less in memory, where an
 /// `fsync` still costs a system call). The guarantee is the same: no rename
 /// happens before the new contents are on disk. A file on a filesystem the
 /// batch does not cover (reached through a symlink, or on a network or FUSE
