@@ -116,7 +116,7 @@ impl Prepared {
         }
         fs::rename(&self.tmp_path, &self.target)?;
         self.renamed = true;
-        Ok(self.target.parent().unwrap_or(Path::new(".")).to_path_buf())
+        Ok(dir_of(&self.target).to_path_buf())
     }
 }
 
@@ -144,8 +144,7 @@ pub fn write(target: &Path, contents: &[u8]) -> Result<(), WriteError> {
         let _ = fs::remove_file(&tmp_path);
         return Err(e.into());
     }
-    let dir = target.parent().filter(|d| !d.as_os_str().is_empty());
-    sync_dirs([dir.unwrap_or(Path::new(".")).to_path_buf()]);
+    sync_dirs([dir_of(target).to_path_buf()]);
     Ok(())
 }
 
@@ -204,20 +203,15 @@ struct Filesystem {
 }
 
 impl Batch {
-    /// A batch covering the filesystems that hold `dirs`, the directories
-    /// of the notebooks about to be rewritten.
-    pub fn new<'p>(dirs: impl IntoIterator<Item = &'p Path>) -> Batch {
+    /// A batch covering the filesystems that hold `files`, the notebooks
+    /// about to be rewritten.
+    pub fn new<'p>(files: impl IntoIterator<Item = &'p Path>) -> Batch {
         let mut filesystems: Vec<Filesystem> = Vec::new();
         if syncfs_reports_errors() {
             let mut seen_dirs = std::collections::HashSet::new();
             // Covered or not, a filesystem is asked about once.
             let mut seen_devs = std::collections::HashSet::new();
-            for dir in dirs {
-                let dir = if dir.as_os_str().is_empty() {
-                    Path::new(".")
-                } else {
-                    dir
-                };
+            for dir in files.into_iter().map(dir_of) {
                 if !seen_dirs.insert(dir) {
                     continue;
                 }
@@ -356,6 +350,16 @@ fn syncfs(_: &File) -> io::Result<()> {
     unreachable!("a batch covers no filesystem outside Linux")
 }
 
+/// The directory holding `path`, whose entry a rename changes: `.` for a
+/// bare file name, whose parent is the empty path (which cannot be opened,
+/// so syncing it would silently do nothing).
+pub fn dir_of(path: &Path) -> &Path {
+    match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    }
+}
+
 /// The process id, asked of the kernel once.
 fn pid() -> u32 {
     static PID: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
@@ -364,7 +368,7 @@ fn pid() -> u32 {
 
 fn create_temp(target: &Path) -> io::Result<(PathBuf, File)> {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let dir = target.parent().unwrap_or(Path::new("."));
+    let dir = dir_of(target);
     let name = target
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -389,6 +393,16 @@ fn create_temp(target: &Path) -> io::Result<(PathBuf, File)> {
 mod tests {
     use super::*;
 
+    /// A notebook named without a directory is renamed in `.`, which is
+    /// what gets synced.
+    #[test]
+    fn a_bare_file_name_is_in_the_current_directory() {
+        assert_eq!(dir_of(Path::new("a.ipynb")), Path::new("."));
+        assert_eq!(dir_of(Path::new("nb/a.ipynb")), Path::new("nb"));
+        assert_eq!(dir_of(Path::new("/a.ipynb")), Path::new("/"));
+        assert_eq!(dir_of(Path::new("/")), Path::new("."));
+    }
+
     #[test]
     fn kernel_releases_are_compared_by_major_and_minor() {
         assert!(kernel_at_least("6.18.44-fc-v1300", (5, 8)));
@@ -405,7 +419,7 @@ mod tests {
     fn a_batch_defers_the_sync_of_its_own_filesystems_only() {
         let dir = tempfile::tempdir().unwrap();
         let mut prepared = Vec::new();
-        let batch = Batch::new([dir.path()]);
+        let batch = Batch::new([dir.path().join("a.ipynb").as_path()]);
         for name in ["a.ipynb", "b.ipynb"] {
             let path = dir.path().join(name);
             fs::write(&path, b"old").unwrap();

@@ -387,9 +387,8 @@ fn in_place(paths: &[PathBuf], resolver: &Resolver, check: bool) -> Exit {
     let strip_all = || -> Vec<Outcome> {
         let mut outcomes = Vec::with_capacity(files.len());
         for round in files.chunks(ROUND) {
-            let batch = (!check && round.len() >= BATCH_SYNC_FROM).then(|| {
-                atomic::Batch::new(round.iter().map(|p| p.parent().unwrap_or(Path::new("."))))
-            });
+            let batch = (!check && round.len() >= BATCH_SYNC_FROM)
+                .then(|| atomic::Batch::new(round.iter().map(PathBuf::as_path)));
             let mut prepared: Vec<Outcome> = round
                 .par_iter()
                 .map(|path| {
