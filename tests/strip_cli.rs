@@ -32,6 +32,31 @@ fn stdin_to_stdout_strips_like_nbstripout() {
     assert_eq!(stdout(&out), EXECUTED_STRIPPED);
 }
 
+/// A shell redirect gives a file (its size known), git's clean filter a
+/// pipe: either way a notebook far past the pipe's 64 KiB is read whole.
+#[test]
+fn stdin_reads_a_large_notebook_whole_from_a_file_or_a_pipe() {
+    let lines: Vec<String> = (0..20_000).map(|i| format!("\"line {i:05}\\n\"")).collect();
+    let big = executed_notebook().replace("\"hello\\n\"", &lines.join(",\n      "));
+    assert!(big.len() > 300_000, "{}", big.len());
+    let dir = tempfile::tempdir().unwrap();
+    let nb = write(dir.path(), "big.ipynb", &big);
+    let from_file = std::process::Command::new(assert_cmd::cargo::cargo_bin("nbscrub"))
+        .args(["strip", "-"])
+        .stdin(fs::File::open(&nb).unwrap())
+        .output()
+        .unwrap();
+    let from_pipe = nbscrub()
+        .args(["strip", "-"])
+        .write_stdin(big)
+        .output()
+        .unwrap();
+    for out in [from_file, from_pipe] {
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        assert_eq!(stdout(&out), EXECUTED_STRIPPED);
+    }
+}
+
 #[test]
 fn textconv_prints_the_stripped_file_and_leaves_it() {
     let dir = tempfile::tempdir().unwrap();

@@ -88,9 +88,9 @@ pub fn run(args: &ScanArgs) -> Exit {
             }
         }
         let read = match (item, loaded) {
-            (_, Some(bytes)) => Ok(files::judge(bytes)),
+            (_, Some(bytes)) => Ok(files::judge(bytes.into())),
             (Item::File(path), None) => files::read(path),
-            (Item::Blob { bytes, .. }, None) => Ok(files::judge(bytes.clone())),
+            (Item::Blob { bytes, .. }, None) => Ok(files::judge(bytes.clone().into())),
             (Item::History(_), None) => Err("the blob could not be read".to_owned()),
         };
         match read {

@@ -1,7 +1,8 @@
 //! `nbscrub strip`: files in place (in parallel), stdin to stdout, textconv.
 
 use std::collections::HashMap;
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
+use std::os::fd::AsFd;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
@@ -10,6 +11,7 @@ use rayon::prelude::*;
 use super::Exit;
 use crate::atomic;
 use crate::cli::StripArgs;
+use crate::inputs::read::{self, ReadBytes};
 use crate::inputs::walk;
 use crate::io_message;
 use crate::notebook::{Notebook, NotebookError};
@@ -217,20 +219,31 @@ pub fn run(args: &StripArgs) -> Exit {
             eprintln!("nbscrub: `-` (stdin) cannot be combined with other paths or --check");
             return Exit::Error;
         }
-        let mut bytes = Vec::new();
-        let read = io::stdin()
-            .lock()
-            .take(MAX_NOTEBOOK_BYTES + 1)
-            .read_to_end(&mut bytes)
-            .map_err(|e| io_message(&e))
-            .and_then(|_| within_limit(bytes.len() as u64).map(|()| bytes));
-        return to_stdout("<stdin>", read, &options, keep_format);
+        return to_stdout("<stdin>", read_stdin(), &options, keep_format);
     }
     if args.paths.is_empty() {
         eprintln!("nbscrub: no paths given (use `-` to read a notebook on stdin)");
         return Exit::Error;
     }
     in_place(&args.paths, &resolver, args.check)
+}
+
+/// Reads the notebook on stdin: a file when a shell redirects one (its size
+/// known), a pipe when git runs the clean filter.
+fn read_stdin() -> Result<ReadBytes, String> {
+    let stdin = std::fs::File::from(
+        io::stdin()
+            .as_fd()
+            .try_clone_to_owned()
+            .map_err(|e| io_message(&e))?,
+    );
+    let size = stdin
+        .metadata()
+        .map_or(0, |m| if m.is_file() { m.len() as usize } else { 0 });
+    let bytes = read::whole(stdin.as_fd(), size, MAX_NOTEBOOK_BYTES, Vec::new())
+        .map_err(|e| io_message(&e))?;
+    within_limit(bytes.len() as u64)?;
+    Ok(bytes)
 }
 
 fn within_limit(len: u64) -> Result<(), String> {
@@ -246,20 +259,20 @@ fn within_limit(len: u64) -> Result<(), String> {
 /// bytes (size, mtime, owner, mode, taken through the same descriptor), and
 /// the real file behind a symlink, which is where a rewrite must go.
 pub struct ReadFile {
-    pub bytes: Vec<u8>,
+    pub bytes: ReadBytes,
     pub meta: std::fs::Metadata,
     /// The file to write: the path, or a symlink's target.
     pub target: PathBuf,
 }
 
-fn read_file(path: &Path) -> Result<Vec<u8>, String> {
+fn read_file(path: &Path) -> Result<ReadBytes, String> {
     read_notebook(path, Vec::new()).map(|f| f.bytes)
 }
 
 /// Reads a notebook into `buffer`, whose memory is reused: a fresh buffer
 /// per file of a batch has the kernel fault in and zero new pages each time
 /// (2,000 notebooks: 17,600 page faults with fresh buffers, 11,500 reused).
-pub fn read_notebook(path: &Path, mut buffer: Vec<u8>) -> Result<ReadFile, String> {
+pub fn read_notebook(path: &Path, buffer: Vec<u8>) -> Result<ReadFile, String> {
     use std::os::unix::fs::OpenOptionsExt;
     // Opening without following a final symlink tells, in the same system
     // call, whether the path is one (ELOOP) and so where to write.
@@ -281,49 +294,24 @@ pub fn read_notebook(path: &Path, mut buffer: Vec<u8>) -> Result<ReadFile, Strin
         return Err("is a directory".into());
     }
     within_limit(meta.len())?;
-    buffer.clear();
-    read_sized(&file, meta.len() as usize, &mut buffer).map_err(|e| io_message(&e))?;
-    within_limit(buffer.len() as u64)?;
+    let bytes = read::whole(
+        file.as_fd(),
+        meta.len() as usize,
+        MAX_NOTEBOOK_BYTES,
+        buffer,
+    )
+    .map_err(|e| io_message(&e))?;
+    within_limit(bytes.len() as u64)?;
     Ok(ReadFile {
-        bytes: buffer,
+        bytes,
         meta,
         target,
     })
 }
 
-/// Reads `file`, whose size was `size` a moment ago, into `buffer`: one
-/// read for the bytes and one that finds the end. (`read_to_end` through
-/// `take` knows no size, so it reads 8 KiB, then 16, doubling: six system
-/// calls for a 160 KB notebook.) A file that grows meanwhile is read whole,
-/// up to the limit.
-fn read_sized(file: &std::fs::File, size: usize, buffer: &mut Vec<u8>) -> io::Result<()> {
-    use std::os::fd::AsRawFd;
-    // One byte more than the size, to see the end without another read.
-    buffer.reserve(size + 1);
-    while buffer.len() < buffer.capacity() {
-        let spare = buffer.spare_capacity_mut();
-        // SAFETY: the kernel writes at most `spare.len()` bytes into the
-        // Vec's unused capacity, which `spare` points to.
-        let read = unsafe { libc::read(file.as_raw_fd(), spare.as_mut_ptr().cast(), spare.len()) };
-        match read {
-            0 => return Ok(()),
-            // SAFETY: the kernel initialised those `read` bytes.
-            1.. => unsafe { buffer.set_len(buffer.len() + read as usize) },
-            _ => {
-                let error = io::Error::last_os_error();
-                if error.kind() != io::ErrorKind::Interrupted {
-                    return Err(error);
-                }
-            }
-        }
-    }
-    let left = (MAX_NOTEBOOK_BYTES + 1).saturating_sub(buffer.len() as u64);
-    file.take(left).read_to_end(buffer).map(drop)
-}
-
 fn to_stdout(
     name: &str,
-    read: Result<Vec<u8>, String>,
+    read: Result<ReadBytes, String>,
     options: &StripOptions,
     keep_format: bool,
 ) -> Exit {
@@ -537,8 +525,9 @@ fn strip_file(
             None => Outcome::Unchanged,
         };
         // A buffer grown for a huge notebook is not kept.
-        if file.bytes.capacity() <= KEPT_BUFFER {
-            BUFFER.set(file.bytes);
+        let buffer = file.bytes.into_buffer();
+        if buffer.capacity() <= KEPT_BUFFER {
+            BUFFER.set(buffer);
         }
         Ok(outcome)
     };
@@ -548,30 +537,4 @@ fn strip_file(
 /// A path as users typed it, with `/` separators.
 pub fn display(path: &Path) -> String {
     path.to_string_lossy().into_owned()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::read_sized;
-
-    /// The size is only what the file had a moment ago: a file that grew
-    /// or shrank since is still read exactly, whatever the buffer held.
-    #[test]
-    fn reads_the_whole_file_whatever_its_size_was() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("nb.ipynb");
-        let content: Vec<u8> = (0..70_000u32).map(|i| (i % 251) as u8).collect();
-        std::fs::write(&path, &content).unwrap();
-        for size in [0, 1, 3, 8192, 69_999, 70_000, 70_001, 1 << 20] {
-            let mut buffer = b"left from another notebook".to_vec();
-            buffer.clear();
-            let file = std::fs::File::open(&path).unwrap();
-            read_sized(&file, size, &mut buffer).unwrap();
-            assert!(
-                buffer == content,
-                "size {size}: read {} bytes",
-                buffer.len()
-            );
-        }
-    }
 }

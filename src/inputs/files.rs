@@ -3,9 +3,11 @@
 //! `.aws/credentials`) are included; `.git` never is.
 
 use std::io::Read;
+use std::os::fd::AsFd;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
+use super::read::ReadBytes;
 use super::walk::{WalkError, walk_error};
 use crate::io_message;
 
@@ -68,7 +70,7 @@ impl Skip {
 }
 
 pub enum Input {
-    Bytes(Vec<u8>),
+    Bytes(ReadBytes),
     Skipped(Skip),
 }
 
@@ -78,16 +80,13 @@ pub enum Input {
 /// and the rules (bounded tokens, no bare entropy) keep their integrity
 /// hashes and identifier soup from raising false alarms.
 pub fn read(path: &Path) -> Result<Input, String> {
-    let mut file = std::fs::File::open(path).map_err(|e| io_message(&e))?;
+    let file = std::fs::File::open(path).map_err(|e| io_message(&e))?;
     let len = file.metadata().map_err(|e| io_message(&e))?.len();
     if len > MAX_SCAN_BYTES {
         return Ok(Input::Skipped(Skip::TooLarge));
     }
-    let mut bytes = Vec::with_capacity(len as usize + 1);
     // The file may have grown since: never read past the limit.
-    (&mut file)
-        .take(MAX_SCAN_BYTES + 1)
-        .read_to_end(&mut bytes)
+    let bytes = super::read::whole(file.as_fd(), len as usize, MAX_SCAN_BYTES, Vec::new())
         .map_err(|e| io_message(&e))?;
     Ok(judge(bytes))
 }
@@ -120,7 +119,7 @@ pub fn stream(path: &Path) -> Result<Stream, String> {
 }
 
 /// Bytes to scan, unless they are too many or binary.
-pub fn judge(bytes: Vec<u8>) -> Input {
+pub fn judge(bytes: ReadBytes) -> Input {
     if bytes.len() as u64 > MAX_SCAN_BYTES {
         Input::Skipped(Skip::TooLarge)
     } else if is_binary(&bytes) {
