@@ -74,7 +74,7 @@ pub fn prepare(
     read_as: &fs::Metadata,
     batch: Option<&Batch>,
 ) -> Result<Prepared, WriteError> {
-    let (tmp_path, mut tmp) = create_temp(target)?;
+    let (tmp_path, mut tmp) = create_temp(target, read_as.mode() & 0o777)?;
     let prepared = Prepared {
         tmp_path,
         target: target.to_path_buf(),
@@ -133,7 +133,7 @@ impl Drop for Prepared {
 /// new one gets 0644.
 pub fn write(target: &Path, contents: &[u8]) -> Result<(), WriteError> {
     let mode = fs::metadata(target).map_or(0o644, |m| m.mode() & 0o7777);
-    let (tmp_path, mut tmp) = create_temp(target)?;
+    let (tmp_path, mut tmp) = create_temp(target, 0o600)?;
     let result = (|| -> io::Result<()> {
         tmp.write_all(contents)?;
         tmp.set_permissions(fs::Permissions::from_mode(mode))?;
@@ -161,9 +161,14 @@ pub fn sync_dirs(dirs: impl IntoIterator<Item = PathBuf>) {
 
 fn fill(tmp: &mut File, contents: &[u8], meta: &fs::Metadata) -> Result<(), WriteError> {
     tmp.write_all(contents)?;
-    tmp.set_permissions(fs::Permissions::from_mode(meta.mode() & 0o7777))?;
-    let (uid, gid) = (meta.uid(), meta.gid());
+    let mode = meta.mode() & 0o7777;
     let current = tmp.metadata()?;
+    // Created with the notebook's mode, less what the umask takes: most
+    // often there is nothing left to set.
+    if current.mode() & 0o7777 != mode {
+        tmp.set_permissions(fs::Permissions::from_mode(mode))?;
+    }
+    let (uid, gid) = (meta.uid(), meta.gid());
     if (current.uid(), current.gid()) != (uid, gid) {
         use std::os::fd::AsRawFd;
         // SAFETY: fchown on a file descriptor we own; no memory is shared.
@@ -175,7 +180,7 @@ fn fill(tmp: &mut File, contents: &[u8], meta: &fs::Metadata) -> Result<(), Writ
             });
         }
         // chown clears set-id bits; put the mode back.
-        tmp.set_permissions(fs::Permissions::from_mode(meta.mode() & 0o7777))?;
+        tmp.set_permissions(fs::Permissions::from_mode(mode))?;
     }
     Ok(())
 }
@@ -366,7 +371,8 @@ fn pid() -> u32 {
     *PID.get_or_init(std::process::id)
 }
 
-fn create_temp(target: &Path) -> io::Result<(PathBuf, File)> {
+/// A new file beside `target`, created with `mode` (less the umask).
+fn create_temp(target: &Path, mode: u32) -> io::Result<(PathBuf, File)> {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let dir = dir_of(target);
     let name = target
@@ -379,7 +385,7 @@ fn create_temp(target: &Path) -> io::Result<(PathBuf, File)> {
         match OpenOptions::new()
             .write(true)
             .create_new(true)
-            .mode(0o600)
+            .mode(mode)
             .open(&tmp)
         {
             Ok(file) => return Ok((tmp, file)),

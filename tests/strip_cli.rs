@@ -72,6 +72,30 @@ fn textconv_prints_the_stripped_file_and_leaves_it() {
     assert_eq!(fs::read_to_string(&nb).unwrap(), executed_notebook());
 }
 
+/// The temporary file is created with the notebook's mode, which the
+/// umask may narrow (0o666 under the usual 022): what is left is set after.
+#[test]
+fn in_place_keeps_every_mode_whatever_the_umask() {
+    let dir = tempfile::tempdir().unwrap();
+    let modes = [0o666, 0o644, 0o600, 0o755, 0o640, 0o604];
+    for (i, mode) in modes.iter().enumerate() {
+        let nb = write(dir.path(), &format!("{i}.ipynb"), executed_notebook());
+        fs::set_permissions(&nb, fs::Permissions::from_mode(*mode)).unwrap();
+    }
+    let out = nbscrub().arg("strip").arg(dir.path()).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    for (i, mode) in modes.iter().enumerate() {
+        let nb = dir.path().join(format!("{i}.ipynb"));
+        assert_eq!(fs::read_to_string(&nb).unwrap(), EXECUTED_STRIPPED);
+        assert_eq!(
+            fs::metadata(&nb).unwrap().mode() & 0o7777,
+            *mode,
+            "{i}.ipynb"
+        );
+    }
+    assert!(temp_files(dir.path()).is_empty());
+}
+
 #[test]
 fn in_place_strips_keeps_mode_and_leaves_no_temp_file() {
     let dir = tempfile::tempdir().unwrap();
