@@ -12,7 +12,8 @@ use std::os::fd::{AsRawFd, BorrowedFd};
 /// at offsets 0, 32, 64 or 2048. Writing is not affected.
 pub const ALIGN: usize = 64;
 
-/// What a read of unknown size (a pipe) starts with: a pipe holds 64 KiB.
+/// What a read of unknown size (a pipe, told size 0) starts with: a pipe
+/// holds 64 KiB.
 const PIPE_CHUNK: usize = 64 << 10;
 
 /// Bytes as read, in the buffer they were read into, which they may not
@@ -57,7 +58,8 @@ pub fn whole(
 ) -> io::Result<ReadBytes> {
     buffer.clear();
     // One byte more than the size, to see the end without another read.
-    buffer.reserve(size.max(PIPE_CHUNK) + 1 + ALIGN);
+    let expected = if size == 0 { PIPE_CHUNK } else { size };
+    buffer.reserve(expected + 1 + ALIGN);
     let start = buffer.as_ptr().align_offset(ALIGN).min(ALIGN);
     buffer.resize(start, 0);
     let end = start.saturating_add(usize::try_from(limit).unwrap_or(usize::MAX - 1) + 1);
