@@ -371,7 +371,7 @@ for w in "${!WORKS[@]}"; do
   # run's copies, that search falls on the only tool that creates files
   # (nbscrub's temporary files) and on no user's ordinary day. Let the
   # window pass once; the tools' own runs are not waited for.
-  if [[ ${WHERE_FS[$w]} == ext4,* ]] && ! has_journal "$WORK"; then
+  if [[ ${WHERE_FS[$w]} == *"; without a journal" ]]; then
     log "waiting 65 s for ext4 to stop avoiding the inodes this script just freed"
     sleep 65
   fi
