@@ -1255,6 +1255,11 @@ def _edge_cases(g: Gen, which: int | None = None, count: bool = False):
             {"output_type": "stream", "name": "stdout", "text": "x", "execution_count": Raw("2")}]))),
         ("max-size-boundary", lambda: with_cells(base(), *[code(id=f"m{i}", outputs=[
             {"output_type": "stream", "name": "stdout", "text": "a" * (988 - 1 + i)}]) for i in range(4)])),
+        # nbformat 2 reads png/jpeg as bytes, whose get_size is len(repr(b'...')).
+        ("v2-image-size-boundary", lambda: {"metadata": {}, "nbformat": 2, "worksheets": [{"cells": [
+            {"cell_type": "code", "input": "x", "outputs": [{"output_type": "display_data", k: v}]}
+            for k, v in [("png", "A" * 996), ("png", "A" * 997), ("jpeg", "A" * 998), ("png", "it's" + "A" * 993),
+                         ("jpeg", "A\n" * 200 + "A" * 397), ("jpeg", "A\n" * 200 + "A" * 398)]]}]}),
         ("get-size-numbers", lambda: with_cells(base(), code(outputs=[
             {"output_type": "execute_result", "execution_count": None, "metadata": {"w": Raw(r.choice(NUMBERS))},
              "data": {"text/plain": "b" * r.randint(975, 995), "application/json": {"n": Raw(r.choice(NUMBERS)), "t": True}}}]))),

@@ -363,10 +363,39 @@ fn size_within(output: &Value<'_>, joined: bool, generation: Generation, limit: 
             Value::Array(items) if V3_MULTILINE_OUTPUTS.iter().any(|k| m.key.eq_str(k)) => {
                 spend(&mut budget, joined_len(items, generation) as u64)
             }
+            // nbformat 2 reads images as bytes, and `str()` of bytes is
+            // their repr: `b'...'` with escapes.
+            Value::String(s)
+                if generation == Generation::V2
+                    && (m.key.eq_str("png") || m.key.eq_str("jpeg")) =>
+            {
+                spend(&mut budget, bytes_repr_len(&s.decode()))
+            }
             other => within(other, &mut budget),
         }),
         _ => within(output, &mut budget),
     }
+}
+
+/// `len(repr(text.encode()))` for ASCII text: Python quotes bytes with `'`
+/// unless they hold a `'` and no `"`, and escapes the quote, backslashes,
+/// tab, newline, return and other control bytes.
+fn bytes_repr_len(text: &str) -> u64 {
+    let quote = if text.contains('\'') && !text.contains('"') {
+        b'"'
+    } else {
+        b'\''
+    };
+    let body: u64 = text
+        .bytes()
+        .map(|b| match b {
+            b'\\' | b'\t' | b'\n' | b'\r' => 2,
+            _ if b == quote => 2,
+            0x20..=0x7e => 1,
+            _ => 4,
+        })
+        .sum();
+    body + 3
 }
 
 fn spend(budget: &mut u64, cost: u64) -> bool {
@@ -419,6 +448,16 @@ mod tests {
         assert_eq!(parse_size("1k"), Ok(1000));
         assert_eq!(parse_size("2M"), Ok(2_000_000));
         assert!(parse_size("1.5k").is_err());
+    }
+
+    #[test]
+    fn bytes_are_counted_by_their_repr() {
+        // len(repr(s.encode())) in Python, for each s.
+        assert_eq!(bytes_repr_len(""), 3);
+        assert_eq!(bytes_repr_len("iVBOR"), 8);
+        assert_eq!(bytes_repr_len("a'b"), 6);
+        assert_eq!(bytes_repr_len("a'b\""), 8);
+        assert_eq!(bytes_repr_len("x\n\\\u{1}\u{7f}"), 16);
     }
 
     #[test]
