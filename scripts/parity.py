@@ -1213,6 +1213,11 @@ def _edge_cases(g: Gen, which: int | None = None, count: bool = False):
         ("metadata-list", lambda: with_cells(base(), code(metadata=[]))),
         ("lone-surrogate-kept", lambda: with_cells(base(), code(source="a\ud800b"))),
         ("lone-surrogate-stripped", lambda: with_cells(base(), code(outputs=[{"output_type": "stream", "name": "stdout", "text": "\udc00"}]))),
+        # nbformat 2/3 write ASCII, so a lone surrogate is escaped, also in fields split into lines.
+        ("lone-surrogate-v3", lambda: {"metadata": {}, "nbformat": r.choice([2, 3]), "nbformat_minor": 0, "worksheets": [{"cells": [
+            {"cell_type": "markdown", "metadata": {}, "source": ["a\ud800\n", "\udc00b\rc"]},
+            {"cell_type": "code", "input": ["x = '\udfff'\n", "y"], "language": "python", "metadata": {}, "outputs": [
+                {"output_type": "stream", "stream": "stdout", "text": ["o\ud83d\n", "p\u2028q"]}]}]}]}),
         ("lone-surrogate-key", lambda: {**base(), "metadata": {"\ud83d": 1}}),
         ("deep-nesting-150", lambda: {**base(), "metadata": {"deep": _nest(150)}}),
         ("deep-nesting-400", lambda: {**base(), "metadata": {"deep": _nest(400)}}),

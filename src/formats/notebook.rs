@@ -253,5 +253,6 @@ fn push(b: &mut Builder, s: &Str<'_>, start: usize) {
         Str::Plain(text) | Str::Escaped(text) => b.push_json_str(text.as_bytes(), start + 1),
         // Only rewrites make owned strings; a parsed file has none.
         Str::Owned(text) => b.push_json_str(text.as_bytes(), start),
+        Str::OwnedEscaped(text) => b.push_json_str(text.as_bytes(), start),
     }
 }

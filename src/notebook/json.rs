@@ -70,6 +70,10 @@ pub enum Str<'a> {
     /// made every move of a parsed value an unaligned copy.)
     Escaped(&'a str),
     Owned(String),
+    /// Stored-form text a rewrite produced: a line of an nbformat 2/3 field
+    /// that holds a lone surrogate, which a `String` cannot. (Boxed so the
+    /// enum stays three words.)
+    OwnedEscaped(Box<str>),
 }
 
 /// Where and why the input is not JSON that Python would read.
@@ -268,6 +272,7 @@ impl<'a> Str<'a> {
         match self {
             Str::Plain(text) => Cow::Borrowed(text),
             Str::Escaped(text) => Cow::Owned(unescape(text)),
+            Str::OwnedEscaped(text) => Cow::Owned(unescape(text)),
             Str::Owned(s) => Cow::Borrowed(s),
         }
     }
@@ -279,7 +284,7 @@ impl<'a> Str<'a> {
     pub fn eq_str(&self, other: &str) -> bool {
         match self {
             Str::Plain(text) => *text == other,
-            Str::Escaped(_) => self.decoded_eq(other),
+            Str::Escaped(_) | Str::OwnedEscaped(_) => self.decoded_eq(other),
             Str::Owned(s) => s == other,
         }
     }
@@ -300,8 +305,8 @@ impl<'a> Str<'a> {
     /// Whether the string holds a surrogate escape without its pair, which
     /// Python reads but cannot write as UTF-8.
     pub fn has_lone_surrogate(&self) -> bool {
-        match self {
-            Str::Escaped(text) => {
+        match self.stored() {
+            Some(text) if !matches!(self, Str::Plain(_)) => {
                 text.contains("\\u") && code_points(text).any(|c| (0xD800..0xE000).contains(&c))
             }
             _ => false,
@@ -311,15 +316,22 @@ impl<'a> Str<'a> {
     /// Bytes of the string as stored (escapes included).
     pub fn stored_len(&self) -> usize {
         match self {
-            Str::Plain(text) | Str::Escaped(text) => text.len(),
             Str::Owned(s) => s.len(),
+            _ => self.stored().map_or(0, str::len),
         }
     }
 
     pub fn is_empty(&self) -> bool {
+        self.stored_len() == 0
+    }
+
+    /// The text as stored between quotes (escapes included), for all but
+    /// a value a rewrite made as a plain `String`.
+    pub fn stored(&self) -> Option<&str> {
         match self {
-            Str::Plain(text) | Str::Escaped(text) => text.is_empty(),
-            Str::Owned(s) => s.is_empty(),
+            Str::Plain(text) | Str::Escaped(text) => Some(text),
+            Str::OwnedEscaped(text) => Some(text),
+            Str::Owned(_) => None,
         }
     }
 
@@ -328,7 +340,8 @@ impl<'a> Str<'a> {
     pub fn char_len(&self) -> usize {
         let text = match self {
             Str::Plain(text) => return count_chars(text.as_bytes()),
-            Str::Escaped(text) => *text,
+            Str::Escaped(text) => text,
+            Str::OwnedEscaped(text) => &**text,
             Str::Owned(s) => return s.chars().count(),
         };
         let chars = count_chars(text.as_bytes());
@@ -1248,6 +1261,16 @@ impl KeyIndex {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_string_stays_three_words() {
+        // Every parsed value moves its strings; a fourth word would cost
+        // each move.
+        assert_eq!(
+            std::mem::size_of::<Str<'_>>(),
+            3 * std::mem::size_of::<usize>()
+        );
+    }
 
     fn err(text: &str) -> String {
         parse(text).unwrap_err().to_string()

@@ -2,7 +2,7 @@
 //! lists of lines on write, and how each format version splits.
 
 use super::Generation;
-use super::json::{Node, Str, Value};
+use super::json::{Node, Str, Value, code_points};
 
 /// Output keys nbformat 2 and 3 treat as multi-line text.
 pub const V3_MULTILINE_OUTPUTS: [&str; 6] = ["text", "html", "svg", "latex", "javascript", "json"];
@@ -171,8 +171,9 @@ pub fn check_cell(cell: &mut Node<'_>, generation: Generation) -> Result<(), Str
 }
 
 /// Rewrites a cell's multi-line fields the way nbformat writes them. Fails
-/// on a lone surrogate in a field that must be re-split: its decoded text
-/// cannot hold one.
+/// on a lone surrogate in an nbformat 4 field that must be re-split:
+/// nbformat 4 writes UTF-8, which cannot hold one. nbformat 2 and 3 write
+/// ASCII and escape it.
 pub fn split_cell(cell: &mut Node<'_>, generation: Generation) -> Result<(), String> {
     visit_fields(cell, generation, true, &mut |node, fate, name| {
         let lone = match &node.value {
@@ -182,12 +183,70 @@ pub fn split_cell(cell: &mut Node<'_>, generation: Generation) -> Result<(), Str
                 .any(|i| i.value.as_str().is_some_and(Str::has_lone_surrogate)),
             _ => false,
         };
-        if lone {
-            return Err(format!("`{name}` holds a lone surrogate"));
+        match (lone, generation) {
+            (false, _) => resplit(node, fate, generation),
+            (true, Generation::V4) => return Err(format!("`{name}` holds a lone surrogate")),
+            (true, _) => resplit_code_points(node, generation),
         }
-        resplit(node, fate, generation);
         Ok(())
     })
+}
+
+/// [`resplit`] for an nbformat 2/3 field holding a lone surrogate: joined
+/// and split by code points, each line kept as escaped text.
+fn resplit_code_points(node: &mut Node<'_>, generation: Generation) {
+    let points: Vec<u32> = match &node.value {
+        Value::Array(items) => {
+            let newline = joins_with_newline(items, generation);
+            let mut points = Vec::new();
+            for (i, s) in items.iter().filter_map(|i| i.value.as_str()).enumerate() {
+                if newline && i > 0 {
+                    points.push(u32::from(b'\n'));
+                }
+                points.extend(string_code_points(s));
+            }
+            points
+        }
+        Value::String(s) => string_code_points(s),
+        _ => return,
+    };
+    let keepends = generation != Generation::V2;
+    let mut lines = Vec::new();
+    let mut start = 0;
+    let mut i = 0;
+    while i < points.len() {
+        let brk_end = match points[i] {
+            0x0d if points.get(i + 1) == Some(&0x0a) => i + 2,
+            c if char::from_u32(c).is_some_and(is_line_break) => i + 1,
+            _ => {
+                i += 1;
+                continue;
+            }
+        };
+        lines.push(&points[start..if keepends { brk_end } else { i }]);
+        start = brk_end;
+        i = brk_end;
+    }
+    if start < points.len() {
+        lines.push(&points[start..]);
+    }
+    node.value = Value::Array(
+        lines
+            .into_iter()
+            .map(|line| {
+                let text = super::write::ascii_escaped(line).into_boxed_str();
+                Node::new(Value::String(Str::OwnedEscaped(text)))
+            })
+            .collect(),
+    );
+}
+
+/// The code points of a string, lone surrogates included.
+fn string_code_points(s: &Str<'_>) -> Vec<u32> {
+    match s {
+        Str::Owned(text) => text.chars().map(u32::from).collect(),
+        _ => code_points(s.stored().unwrap_or_default()).collect(),
+    }
 }
 
 fn resplit(node: &mut Node<'_>, fate: Fate, generation: Generation) {
@@ -220,16 +279,26 @@ pub fn join(items: &[Node<'_>], generation: Generation) -> String {
         .iter()
         .filter_map(|i| i.value.as_str().map(Str::decode))
         .collect();
-    let with_newlines = match generation {
+    parts.join(if joins_with_newline(items, generation) {
+        "\n"
+    } else {
+        ""
+    })
+}
+
+/// Whether nbformat's reader joins a multi-line list's strings with
+/// newlines rather than as they are.
+fn joins_with_newline(items: &[Node<'_>], generation: Generation) -> bool {
+    match generation {
         Generation::V2 => true,
         // nbformat 3 guards against files written with `splitlines()`
         // (without line ends): it joins those with newlines.
-        Generation::V3 => parts
-            .first()
-            .is_some_and(|first| !first.ends_with(['\n', '\r'])),
+        Generation::V3 => items
+            .iter()
+            .find_map(|i| i.value.as_str())
+            .is_some_and(|first| !first.decode().ends_with(['\n', '\r'])),
         _ => false,
-    };
-    parts.join(if with_newlines { "\n" } else { "" })
+    }
 }
 
 /// Length in code points of a multi-line list once joined, as nbstripout's
@@ -309,8 +378,7 @@ pub fn splitlines(s: &str, keepends: bool) -> Vec<&str> {
                 }
                 _ => i + 1,
             },
-            '\n' | '\u{b}' | '\u{c}' | '\u{1c}' | '\u{1d}' | '\u{1e}' | '\u{85}' | '\u{2028}'
-            | '\u{2029}' => i + c.len_utf8(),
+            c if is_line_break(c) => i + c.len_utf8(),
             _ => continue,
         };
         lines.push(if keepends {
@@ -326,6 +394,23 @@ pub fn splitlines(s: &str, keepends: bool) -> Vec<&str> {
     lines
 }
 
+/// The characters at which Python's `str.splitlines` ends a line (`\r\n`
+/// counts as one break).
+fn is_line_break(c: char) -> bool {
+    matches!(
+        c,
+        '\n' | '\r'
+            | '\u{b}'
+            | '\u{c}'
+            | '\u{1c}'
+            | '\u{1d}'
+            | '\u{1e}'
+            | '\u{85}'
+            | '\u{2028}'
+            | '\u{2029}'
+    )
+}
+
 /// Python's `str.isspace` for one character, which `str.strip()` uses; it
 /// counts the information separators U+001C..U+001F that Rust does not.
 pub fn python_is_space(c: char) -> bool {
@@ -335,6 +420,46 @@ pub fn python_is_space(c: char) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::notebook::json::parse;
+
+    /// The stored text of each line a field is split into.
+    fn split_stored(cell: &str, generation: Generation) -> Result<Vec<String>, String> {
+        let mut node = parse(cell).unwrap();
+        split_cell(&mut node, generation)?;
+        let lines = node.value.get("source").unwrap().value.as_array().unwrap();
+        Ok(lines
+            .iter()
+            .map(|l| match l.value.as_str().unwrap() {
+                Str::Owned(text) => format!("owned {text:?}"),
+                other => format!("stored {}", other.stored().unwrap()),
+            })
+            .collect())
+    }
+
+    #[test]
+    fn lone_surrogates_split_by_code_point_where_nbformat_writes_ascii() {
+        // nbformat 3 joins `["a\ud800\n", "\udc00b\rc"]` into four code
+        // points before `b` (the two surrogates stay apart in Python), then
+        // splits at `\n` and at the lone `\r`.
+        let cell =
+            r#"{"cell_type": "markdown", "source": ["a\ud800\n", "\udc00b\rc", "\"\u00e9"]}"#;
+        assert_eq!(
+            split_stored(cell, Generation::V3).unwrap(),
+            [
+                r"stored a\ud800\n",
+                r"stored \udc00b\r",
+                r#"stored c\"\u00e9"#
+            ]
+        );
+        // nbformat 4 writes UTF-8, which cannot hold one.
+        assert!(split_stored(cell, Generation::V4).is_err());
+        // Without a lone surrogate, lines are plain strings.
+        let plain = r#"{"cell_type": "markdown", "source": ["a\n", "b"]}"#;
+        assert_eq!(
+            split_stored(plain, Generation::V3).unwrap(),
+            [r#"owned "a\n""#, r#"owned "b""#]
+        );
+    }
 
     #[test]
     fn splitlines_matches_python() {

@@ -176,29 +176,25 @@ impl Writer<'_> {
     }
 
     fn string(&mut self, s: &Str<'_>) {
-        if let Str::Plain(text) | Str::Escaped(text) = s
-            && (self.style.verbatim
-                || ((!self.style.ascii || printable_ascii(text))
-                    && (matches!(s, Str::Plain(_)) || python_spelling(text))))
-        {
-            self.out.push('"');
-            self.out.push_str(text);
-            self.out.push('"');
+        let Some(text) = s.stored() else {
+            python_escape(&s.decode(), self.style.ascii, &mut self.out);
             return;
-        }
-        match s {
+        };
+        self.out.push('"');
+        if self.style.verbatim
+            || ((!self.style.ascii || printable_ascii(text))
+                && (matches!(s, Str::Plain(_)) || python_spelling(text)))
+        {
+            self.out.push_str(text);
+        } else {
             // Re-read the stored text: decoding would lose a lone surrogate.
-            Str::Plain(text) | Str::Escaped(text) => {
-                self.out.push('"');
-                for code in code_points(text) {
-                    if push_python_code(code, self.style.ascii, &mut self.out).is_err() {
-                        self.failed = true;
-                    }
+            for code in code_points(text) {
+                if push_python_code(code, self.style.ascii, &mut self.out).is_err() {
+                    self.failed = true;
                 }
-                self.out.push('"');
             }
-            Str::Owned(text) => python_escape(text, self.style.ascii, &mut self.out),
         }
+        self.out.push('"');
     }
 }
 
@@ -252,6 +248,17 @@ pub fn python_escape(s: &str, ascii: bool, out: &mut String) {
     }
     out.push_str(rest);
     out.push('"');
+}
+
+/// Code points as Python's `ensure_ascii` encoder writes them between
+/// quotes; lone surrogates included, which it escapes.
+pub(crate) fn ascii_escaped(points: &[u32]) -> String {
+    let mut out = String::with_capacity(points.len());
+    for &code in points {
+        // With `ascii`, every code point has an escape, so this cannot fail.
+        let _ = push_python_code(code, true, &mut out);
+    }
+    out
 }
 
 /// One code point as Python's encoder writes it inside a string.
