@@ -1218,6 +1218,8 @@ def _edge_cases(g: Gen, which: int | None = None, count: bool = False):
             {"cell_type": "markdown", "metadata": {}, "source": ["a\ud800\n", "\udc00b\rc"]},
             {"cell_type": "code", "input": ["x = '\udfff'\n", "y"], "language": "python", "metadata": {}, "outputs": [
                 {"output_type": "stream", "stream": "stdout", "text": ["o\ud83d\n", "p\u2028q"]}]}]}]}),
+        ("lone-surrogate-keys-v3", lambda: {"metadata": {"\udbff": 2, "\ud800": 1, "\ue000": 3, "\ufffd": 5, "\ud800\udc00": 4},
+                                             "nbformat": 3, "nbformat_minor": 0, "worksheets": []}),
         ("lone-surrogate-key", lambda: {**base(), "metadata": {"\ud83d": 1}}),
         ("deep-nesting-150", lambda: {**base(), "metadata": {"deep": _nest(150)}}),
         ("deep-nesting-400", lambda: {**base(), "metadata": {"deep": _nest(400)}}),

@@ -298,7 +298,27 @@ impl<'a> Str<'a> {
     pub fn same_as(&self, other: &Str<'_>) -> bool {
         match (self, other) {
             (Str::Plain(a), Str::Plain(b)) => a == b,
-            _ => self.decode() == other.decode(),
+            _ => self.cmp_value(other).is_eq(),
+        }
+    }
+
+    /// Orders two strings' values by code point, as Python orders `str`.
+    /// Decoding alone would not do: it turns every lone surrogate into
+    /// U+FFFD, which sorts after U+E000 and makes `"\ud800"` equal `"\udbff"`.
+    pub fn cmp_value(&self, other: &Str<'_>) -> std::cmp::Ordering {
+        if self.has_lone_surrogate() || other.has_lone_surrogate() {
+            self.code_points().cmp(other.code_points())
+        } else {
+            // UTF-8 orders valid text by code point.
+            self.decode().cmp(&other.decode())
+        }
+    }
+
+    /// The value's code points, lone surrogates included.
+    pub fn code_points(&self) -> impl Iterator<Item = u32> + '_ {
+        match self {
+            Str::Owned(text) => points(text, false),
+            other => points(other.stored().unwrap_or_default(), true),
         }
     }
 
@@ -406,13 +426,18 @@ pub(crate) fn escape_at(bytes: &[u8], i: usize) -> (u32, usize) {
 
 /// Iterates the code points of stored string text, lone surrogates included.
 pub(crate) fn code_points(text: &str) -> impl Iterator<Item = u32> + '_ {
+    points(text, true)
+}
+
+/// The code points of `text`, reading its escapes when it is stored text.
+fn points(text: &str, escaped: bool) -> impl Iterator<Item = u32> + '_ {
     let bytes = text.as_bytes();
     let mut i = 0;
     std::iter::from_fn(move || {
         if i >= bytes.len() {
             return None;
         }
-        if bytes[i] == b'\\' {
+        if escaped && bytes[i] == b'\\' {
             let (code, len) = escape_at(bytes, i);
             i += len;
             return Some(code);
@@ -1261,6 +1286,23 @@ impl KeyIndex {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lone_surrogates_are_told_apart_and_ordered_by_code_point() {
+        let node =
+            parse(r#"{"\udbff": 1, "\ud800": 2, "\ufffd": 3, "\ue000": 4, "\ud800": 5}"#).unwrap();
+        let keys = node.value.as_object().unwrap();
+        // The repeated `\ud800` keeps its last value; the others stay.
+        assert_eq!(keys.len(), 4);
+        assert!(matches!(keys[1].node.value, Value::Number("5")));
+        let mut sorted: Vec<_> = keys.iter().map(|m| &m.key).collect();
+        sorted.sort_by(|a, b| a.cmp_value(b));
+        let firsts: Vec<u32> = sorted
+            .iter()
+            .map(|k| k.code_points().next().unwrap())
+            .collect();
+        assert_eq!(firsts, [0xD800, 0xDBFF, 0xE000, 0xFFFD]);
+    }
 
     #[test]
     fn a_string_stays_three_words() {

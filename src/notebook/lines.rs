@@ -2,7 +2,7 @@
 //! lists of lines on write, and how each format version splits.
 
 use super::Generation;
-use super::json::{Node, Str, Value, code_points};
+use super::json::{Node, Str, Value};
 
 /// Output keys nbformat 2 and 3 treat as multi-line text.
 pub const V3_MULTILINE_OUTPUTS: [&str; 6] = ["text", "html", "svg", "latex", "javascript", "json"];
@@ -203,11 +203,11 @@ fn resplit_code_points(node: &mut Node<'_>, generation: Generation) {
                 if newline && i > 0 {
                     points.push(u32::from(b'\n'));
                 }
-                points.extend(string_code_points(s));
+                points.extend(s.code_points());
             }
             points
         }
-        Value::String(s) => string_code_points(s),
+        Value::String(s) => s.code_points().collect(),
         _ => return,
     };
     let keepends = generation != Generation::V2;
@@ -239,14 +239,6 @@ fn resplit_code_points(node: &mut Node<'_>, generation: Generation) {
             })
             .collect(),
     );
-}
-
-/// The code points of a string, lone surrogates included.
-fn string_code_points(s: &Str<'_>) -> Vec<u32> {
-    match s {
-        Str::Owned(text) => text.chars().map(u32::from).collect(),
-        _ => code_points(s.stored().unwrap_or_default()).collect(),
-    }
 }
 
 fn resplit(node: &mut Node<'_>, fate: Fate, generation: Generation) {

@@ -307,6 +307,10 @@ fn malformed(what: &str) -> NotebookError {
 /// `1e20 == 100000000000000000000`).
 fn id_key(value: &Value<'_>) -> String {
     match value {
+        // Decoding would turn every lone surrogate into U+FFFD.
+        Value::String(s) if s.has_lone_surrogate() => {
+            format!("u{:?}", s.code_points().collect::<Vec<_>>())
+        }
         Value::String(s) => format!("s{}", s.decode()),
         Value::Bool(b) => format!("n{}", u8::from(*b)),
         Value::Number(text) => match parse_number(text) {

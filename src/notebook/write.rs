@@ -135,11 +135,11 @@ impl Writer<'_> {
                 let in_order = || {
                     members
                         .windows(2)
-                        .all(|w| w[0].key.decode() <= w[1].key.decode())
+                        .all(|w| w[0].key.cmp_value(&w[1].key).is_le())
                 };
                 if self.style.sort_keys && !in_order() {
                     let mut order: Vec<&Member<'_>> = members.iter().collect();
-                    order.sort_by(|a, b| a.key.decode().cmp(&b.key.decode()));
+                    order.sort_by(|a, b| a.key.cmp_value(&b.key));
                     self.members(order.into_iter());
                 } else {
                     self.members(members.iter());
