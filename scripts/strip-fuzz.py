@@ -1288,8 +1288,10 @@ def run_case(tools: Tools, data: bytes, args: list, input_ids: set, real=False) 
     if res.cls in FAIL and tools.fork is not None and any(a in DOCUMENTED_OPTIONS for a in args):
         # A difference the README documents is not a bug: compare again with
         # nbstripout patched to behave as documented.
+        # Where that nbstripout fails on a malformed structure, nbscrub being
+        # lenient is documented too.
         fixed = classify(tools.nbstripout(args, documented=True), got, input_ids)
-        if fixed.cls in OK:
+        if fixed.cls in OK or fixed.cls in REF:
             return replace(fixed, cls="DOCUMENTED_DIFF")
     return res
 
