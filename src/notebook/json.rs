@@ -325,11 +325,13 @@ impl<'a> Str<'a> {
     /// Whether the string holds a surrogate escape without its pair, which
     /// Python reads but cannot write as UTF-8.
     pub fn has_lone_surrogate(&self) -> bool {
-        match self.stored() {
-            Some(text) if !matches!(self, Str::Plain(_)) => {
-                text.contains("\\u") && code_points(text).any(|c| (0xD800..0xE000).contains(&c))
-            }
-            _ => false,
+        let lone = |text: &str| {
+            text.contains("\\u") && code_points(text).any(|c| (0xD800..0xE000).contains(&c))
+        };
+        match self {
+            Str::Escaped(text) => lone(text),
+            Str::OwnedEscaped(text) => lone(text),
+            Str::Plain(_) | Str::Owned(_) => false,
         }
     }
 

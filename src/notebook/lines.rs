@@ -210,26 +210,13 @@ fn resplit_code_points(node: &mut Node<'_>, generation: Generation) {
         Value::String(s) => s.code_points().collect(),
         _ => return,
     };
-    let keepends = generation != Generation::V2;
     let mut lines = Vec::new();
-    let mut start = 0;
-    let mut i = 0;
-    while i < points.len() {
-        let brk_end = match points[i] {
-            0x0d if points.get(i + 1) == Some(&0x0a) => i + 2,
-            c if char::from_u32(c).is_some_and(is_line_break) => i + 1,
-            _ => {
-                i += 1;
-                continue;
-            }
-        };
-        lines.push(&points[start..if keepends { brk_end } else { i }]);
-        start = brk_end;
-        i = brk_end;
-    }
-    if start < points.len() {
-        lines.push(&points[start..]);
-    }
+    split_at_breaks(
+        points.iter().enumerate().map(|(i, &c)| (i, c, 1)),
+        points.len(),
+        generation != Generation::V2,
+        |start, end| lines.push(&points[start..end]),
+    );
     node.value = Value::Array(
         lines
             .into_iter()
@@ -359,48 +346,48 @@ fn has_line_break(body: &str) -> bool {
 /// Python's `str.splitlines(keepends)`.
 pub fn splitlines(s: &str, keepends: bool) -> Vec<&str> {
     let mut lines = Vec::new();
-    let mut start = 0;
-    let mut chars = s.char_indices().peekable();
-    while let Some((i, c)) = chars.next() {
-        let brk_end = match c {
-            '\r' => match chars.peek() {
-                Some(&(j, '\n')) => {
-                    chars.next();
-                    j + 1
-                }
-                _ => i + 1,
-            },
-            c if is_line_break(c) => i + c.len_utf8(),
-            _ => continue,
-        };
-        lines.push(if keepends {
-            &s[start..brk_end]
-        } else {
-            &s[start..i]
-        });
-        start = brk_end;
-    }
-    if start < s.len() {
-        lines.push(&s[start..]);
-    }
+    split_at_breaks(
+        s.char_indices()
+            .map(|(i, c)| (i, u32::from(c), c.len_utf8())),
+        s.len(),
+        keepends,
+        |start, end| lines.push(&s[start..end]),
+    );
     lines
 }
 
-/// The characters at which Python's `str.splitlines` ends a line (`\r\n`
-/// counts as one break).
-fn is_line_break(c: char) -> bool {
-    matches!(
-        c,
-        '\n' | '\r'
-            | '\u{b}'
-            | '\u{c}'
-            | '\u{1c}'
-            | '\u{1d}'
-            | '\u{1e}'
-            | '\u{85}'
-            | '\u{2028}'
-            | '\u{2029}'
-    )
+/// Where `str.splitlines` splits text given as (offset, code point, width)
+/// for each code point, `len` in all: calls `line(start, end)` for each
+/// line, its end past the break when `keepends`. Shared by `&str` and by
+/// code points that may be lone surrogates.
+fn split_at_breaks(
+    points: impl Iterator<Item = (usize, u32, usize)>,
+    len: usize,
+    keepends: bool,
+    mut line: impl FnMut(usize, usize),
+) {
+    let mut start = 0;
+    let mut points = points.peekable();
+    while let Some((i, c, width)) = points.next() {
+        let brk_end = match c {
+            0x0d => match points.peek() {
+                Some(&(j, 0x0a, lf)) => {
+                    points.next();
+                    j + lf
+                }
+                _ => i + width,
+            },
+            // `\n`, vertical tab, form feed, the separators U+001C..U+001E,
+            // NEL, and the Unicode line and paragraph separators.
+            0x0a | 0x0b | 0x0c | 0x1c | 0x1d | 0x1e | 0x85 | 0x2028 | 0x2029 => i + width,
+            _ => continue,
+        };
+        line(start, if keepends { brk_end } else { i });
+        start = brk_end;
+    }
+    if start < len {
+        line(start, len);
+    }
 }
 
 /// Python's `str.isspace` for one character, which `str.strip()` uses; it
