@@ -338,8 +338,9 @@ impl<'a> Str<'a> {
     /// Bytes of the string as stored (escapes included).
     pub fn stored_len(&self) -> usize {
         match self {
+            Str::Plain(text) | Str::Escaped(text) => text.len(),
+            Str::OwnedEscaped(text) => text.len(),
             Str::Owned(s) => s.len(),
-            _ => self.stored().map_or(0, str::len),
         }
     }
 
