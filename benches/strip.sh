@@ -99,6 +99,10 @@ log "cargo build --release"
 cargo build --release --quiet
 NBSCRUB="$T/release/nbscrub"
 [[ -x $NBSCRUB ]] || { echo "no binary at $NBSCRUB after cargo build --release" >&2; exit 1; }
+# The same file work as `nbscrub strip .` without the JSON (benches/strip_floor.rs).
+FLOOR=$(cargo bench --bench strip_floor --no-run 2>&1 | sed -n 's/.*Executable .*(\(.*\)).*/\1/p' | tail -n 1)
+[[ -n $FLOOR && -x $ROOT/$FLOOR ]] || { echo "could not build benches/strip_floor.rs" >&2; exit 1; }
+FLOOR="$ROOT/$FLOOR"
 
 # ---------------------------------------------------------------- 2. venv
 venv_ok() {
@@ -197,8 +201,9 @@ batch_nbstripout()       { run_with_files "$NBSTRIPOUT"; }
 batch_nbstripout_fast()  { run_with_files "$NBSTRIPOUT_FAST"; }
 batch_nbscrub_dir()      { "$NBSCRUB" strip .; }
 batch_nbscrub_files()    { run_with_files "$NBSCRUB" strip; }
+batch_floor()            { "$FLOOR" .; }
 
-BATCH_TOOLS=(nbstripout nbstripout_fast nbscrub_dir nbscrub_files)
+BATCH_TOOLS=(nbstripout nbstripout_fast nbscrub_dir nbscrub_files floor)
 declare -A LABEL=(
   [nbstripout]="nbstripout $NBSTRIPOUT_VERSION"
   [nbstripout_fast]="nbstripout-fast $NBSTRIPOUT_FAST_VERSION"
@@ -206,12 +211,14 @@ declare -A LABEL=(
   [nbscrub_files]="nbscrub (FILES...)"
   [nbscrub]="nbscrub"
   [true]="/bin/true (floor)"
+  [floor]="floor: no JSON work"
 )
 declare -A BATCH_CMD=(
   [nbstripout]="nbstripout FILES..."
   [nbstripout_fast]="nbstripout-fast FILES..."
   [nbscrub_dir]="nbscrub strip ."
   [nbscrub_files]="nbscrub strip FILES..."
+  [floor]="strip_floor ."
 )
 
 fresh_copy() {  # fresh_copy DEST: pristine corpus -> DEST, flushed to disk
@@ -557,6 +564,8 @@ fi
     echo
     echo "**nbscrub batch (DIR) is $(fmt_ratio "$S_PY" "$S_DIR") nbstripout, $(fmt_ratio "$S_FAST" "$S_DIR") nbstripout-fast** (ratio of wall times; > 1× means nbscrub is faster)."
     echo "nbscrub with FILES... is $(fmt_ratio "$S_PY" "$S_FILES") nbstripout, $(fmt_ratio "$S_FAST" "$S_FILES") nbstripout-fast."
+    S_FLOOR=${BATCH_S[$w:floor]}
+    echo "The floor (\`benches/strip_floor.rs\`: each notebook read, its first eighth written back through the same temporary file, sync and rename, no JSON) takes $(orfail "$S_FLOOR") s: what reading the files and rewriting them atomically costs by itself. Against nbstripout, the floor alone is $(fmt_ratio "$S_PY" "$S_FLOOR"); nbscrub's JSON work adds $(awk -v a="$S_DIR" -v b="$S_FLOOR" 'BEGIN{ if (a == "" || b == "") print "?"; else printf "%.3f", a - b }') s."
     D_DIR=${BATCH_DURABLE[$w:nbscrub_dir]}; D_FAST=${BATCH_DURABLE[$w:nbstripout_fast]}; D_PY=${BATCH_DURABLE[$w:nbstripout]}
     echo "Until the stripped notebooks are on disk (each run plus the sync after it, median): nbscrub (DIR) $(orfail "$D_DIR") s, nbstripout-fast $(orfail "$D_FAST") s, nbstripout $(orfail "$D_PY") s; nbscrub is $(fmt_ratio "$D_PY" "$D_DIR") nbstripout, $(fmt_ratio "$D_FAST" "$D_DIR") nbstripout-fast."
   done
