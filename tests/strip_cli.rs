@@ -32,6 +32,108 @@ fn stdin_to_stdout_strips_like_nbstripout() {
     assert_eq!(stdout(&out), EXECUTED_STRIPPED);
 }
 
+/// Without paths, a piped notebook is read as with `-`: nbstripout's git
+/// filter (`nbstripout` with no arguments) works unchanged with nbscrub.
+#[test]
+fn no_paths_reads_a_piped_notebook() {
+    let out = nbscrub()
+        .arg("strip")
+        .write_stdin(executed_notebook())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stdout(&out), EXECUTED_STRIPPED);
+    // Nothing piped in is an empty notebook, which is an error.
+    let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("nbscrub"))
+        .arg("strip")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(stdout(&out), "");
+    assert_eq!(
+        stderr(&out),
+        "nbscrub: <stdin>: not valid JSON: unexpected end of input, expected a value at line 1, column 1\n"
+    );
+}
+
+/// At a terminal there is nothing to read: a message, not a wait.
+#[test]
+fn no_paths_at_a_terminal_is_an_error() {
+    if std::process::Command::new("script")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("skipped: no `script` (util-linux) to give the command a terminal");
+        return;
+    }
+    let bin = assert_cmd::cargo::cargo_bin("nbscrub");
+    let out = std::process::Command::new("script")
+        .args(["-qec", &format!("{} strip", bin.display()), "/dev/null"])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        stdout(&out).trim_end(),
+        "nbscrub: no paths given: name notebooks or directories, or pipe a notebook in (`-` reads stdin)"
+    );
+}
+
+/// `--check` on stdin: `-` listed and exit 1 when it would change, nothing
+/// and 0 when it is already stripped, and nothing written either way.
+#[test]
+fn check_reads_stdin_and_writes_no_notebook() {
+    for (args, input, code, listed) in [
+        (
+            &["strip", "--check", "-"][..],
+            executed_notebook(),
+            1,
+            "-\n",
+        ),
+        (&["strip", "--check"][..], executed_notebook(), 1, "-\n"),
+        (
+            &["strip", "--check", "-"][..],
+            EXECUTED_STRIPPED.to_string(),
+            0,
+            "",
+        ),
+    ] {
+        let out = nbscrub().args(args).write_stdin(input).output().unwrap();
+        assert_eq!(out.status.code(), Some(code), "{args:?}: {}", stderr(&out));
+        assert_eq!(stdout(&out), listed, "{args:?}");
+    }
+    let out = nbscrub()
+        .args(["strip", "--check", "-"])
+        .write_stdin("[1]")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        stderr(&out),
+        "nbscrub: <stdin>: not a notebook: the top-level JSON value is an array, not an object\n"
+    );
+}
+
+#[test]
+fn stdin_cannot_be_mixed_with_paths() {
+    let dir = tempfile::tempdir().unwrap();
+    let nb = write(dir.path(), "a.ipynb", executed_notebook());
+    let out = nbscrub()
+        .args(["strip", "-"])
+        .arg(&nb)
+        .write_stdin(executed_notebook())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        stderr(&out),
+        "nbscrub: `-` (stdin) cannot be combined with other paths\n"
+    );
+    assert_eq!(fs::read_to_string(&nb).unwrap(), executed_notebook());
+}
+
 /// A shell redirect gives a file (its size known), git's clean filter a
 /// pipe: either way a notebook far past the pipe's 64 KiB is read whole.
 #[test]

@@ -1,7 +1,7 @@
 //! `nbscrub strip`: files in place (in parallel), stdin to stdout, textconv.
 
 use std::collections::HashMap;
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
 use std::os::fd::AsFd;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -213,17 +213,24 @@ pub fn run(args: &StripArgs) -> Exit {
     if let Some(file) = &args.textconv {
         return to_stdout(&display(file), read_file(file), &options, keep_format);
     }
+    // With no paths, a notebook piped in is read, as nbstripout (and so a
+    // git filter set up for it) does; a terminal has nothing to read.
     let stdin = Path::new("-");
-    if args.paths.iter().any(|p| p == stdin) {
-        if args.paths.len() > 1 || args.check {
-            eprintln!("nbscrub: `-` (stdin) cannot be combined with other paths or --check");
+    if args.paths.is_empty() && io::stdin().is_terminal() {
+        eprintln!(
+            "nbscrub: no paths given: name notebooks or directories, or pipe a notebook in (`-` reads stdin)"
+        );
+        return Exit::Error;
+    }
+    if args.paths.is_empty() || args.paths.iter().any(|p| p == stdin) {
+        if args.paths.len() > 1 {
+            eprintln!("nbscrub: `-` (stdin) cannot be combined with other paths");
             return Exit::Error;
         }
+        if args.check {
+            return check_stdin(read_stdin(), &options);
+        }
         return to_stdout("<stdin>", read_stdin(), &options, keep_format);
-    }
-    if args.paths.is_empty() {
-        eprintln!("nbscrub: no paths given (use `-` to read a notebook on stdin)");
-        return Exit::Error;
     }
     in_place(&args.paths, &resolver, args.check)
 }
@@ -335,6 +342,26 @@ fn to_stdout(
         }
         Err(message) => {
             eprintln!("nbscrub: {name}: {message}");
+            Exit::Error
+        }
+    }
+}
+
+/// `--check` on stdin: prints `-` and exits 1 when stripping would change
+/// the notebook, as the in-place check lists a file.
+fn check_stdin(read: Result<ReadBytes, String>, options: &StripOptions) -> Exit {
+    let result = read.and_then(|bytes| {
+        strip_bytes(&bytes, options, false, Render::Never).map_err(|e| e.to_string())
+    });
+    match result {
+        Ok((true, _)) => {
+            println!("-");
+            eprintln!("nbscrub: the notebook on stdin would be stripped");
+            Exit::Changes
+        }
+        Ok((false, _)) => Exit::Clean,
+        Err(message) => {
+            eprintln!("nbscrub: <stdin>: {message}");
             Exit::Error
         }
     }
