@@ -241,8 +241,18 @@ pub struct StripArgs {
     pub paths: Vec<PathBuf>,
 
     /// Write nothing; list the files that would change and exit 1 if any would.
-    #[arg(long, visible_alias = "verify")]
+    #[arg(long, visible_aliases = ["verify", "dry-run"])]
     pub check: bool,
+
+    /// Accepted for nbstripout's command lines, and changes nothing: a file
+    /// named on the command line is stripped whatever its extension.
+    #[arg(long, short = 'f', hide = true)]
+    pub force: bool,
+
+    /// Accepted for nbstripout's command lines, and changes nothing: lines
+    /// always end in `\n`, as nbformat writes them.
+    #[arg(long, hide = true)]
+    pub unix_newlines: bool,
 
     /// Print FILE stripped to stdout (for git's diff textconv).
     #[arg(long, short = 't', value_name = "FILE", conflicts_with_all = ["paths", "check"])]

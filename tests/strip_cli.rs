@@ -116,6 +116,30 @@ fn check_reads_stdin_and_writes_no_notebook() {
     );
 }
 
+/// nbstripout's command lines run unchanged: `--dry-run` lists like
+/// `--check`, and `-f` and `--unix-newlines` are accepted and change
+/// nothing (a named file is stripped whatever its extension).
+#[test]
+fn nbstripout_flags_are_accepted() {
+    let dir = tempfile::tempdir().unwrap();
+    let nb = write(dir.path(), "notes.json", executed_notebook());
+    let out = nbscrub()
+        .current_dir(dir.path())
+        .args(["strip", "--dry-run", "-f", "--unix-newlines", "notes.json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "notes.json\n");
+    assert_eq!(fs::read_to_string(&nb).unwrap(), executed_notebook());
+    let out = nbscrub()
+        .current_dir(dir.path())
+        .args(["strip", "-f", "--unix-newlines", "notes.json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(fs::read_to_string(&nb).unwrap(), EXECUTED_STRIPPED);
+}
+
 #[test]
 fn stdin_cannot_be_mixed_with_paths() {
     let dir = tempfile::tempdir().unwrap();
