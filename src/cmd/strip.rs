@@ -211,7 +211,13 @@ pub fn run(args: &StripArgs) -> Exit {
         }
     };
     if let Some(file) = &args.textconv {
-        return to_stdout(&display(file), read_file(file), &options, keep_format);
+        return to_stdout(
+            &display(file),
+            read_file(file),
+            &options,
+            keep_format,
+            false,
+        );
     }
     // With no paths, a notebook piped in is read, as nbstripout (and so a
     // git filter set up for it) does; a terminal has nothing to read.
@@ -227,10 +233,7 @@ pub fn run(args: &StripArgs) -> Exit {
             eprintln!("nbscrub: `-` (stdin) cannot be combined with other paths");
             return Exit::Error;
         }
-        if args.check {
-            return check_stdin(read_stdin(), &options);
-        }
-        return to_stdout("<stdin>", read_stdin(), &options, keep_format);
+        return to_stdout("<stdin>", read_stdin(), &options, keep_format, args.check);
     }
     in_place(&args.paths, &resolver, args.check)
 }
@@ -316,21 +319,30 @@ pub fn read_notebook(path: &Path, buffer: Vec<u8>) -> Result<ReadFile, String> {
     })
 }
 
+/// Strips one notebook read whole (stdin, textconv) to stdout, or with
+/// `check` only tells whether it would change: `-` listed and exit 1, as
+/// the in-place check lists a file.
 fn to_stdout(
     name: &str,
     read: Result<ReadBytes, String>,
     options: &StripOptions,
     keep_format: bool,
+    check: bool,
 ) -> Exit {
+    let render = if check { Render::Never } else { Render::Always };
     let result = read.and_then(|bytes| {
-        strip_bytes(&bytes, options, keep_format, Render::Always).map_err(|e| e.to_string())
+        strip_bytes(&bytes, options, keep_format, render).map_err(|e| e.to_string())
     });
     match result {
-        Ok((_, text)) => {
+        Ok((true, None)) => {
+            println!("-");
+            eprintln!("nbscrub: the notebook on stdin would be stripped");
+            Exit::Changes
+        }
+        Ok((false, None)) => Exit::Clean,
+        Ok((_, Some(text))) => {
             let mut out = io::stdout().lock();
-            let written = out
-                .write_all(text.unwrap_or_default().as_bytes())
-                .and_then(|()| out.flush());
+            let written = out.write_all(text.as_bytes()).and_then(|()| out.flush());
             match written {
                 // A reader that stops early (`| head`) is not our error.
                 Err(e) if e.kind() != io::ErrorKind::BrokenPipe => {
@@ -342,26 +354,6 @@ fn to_stdout(
         }
         Err(message) => {
             eprintln!("nbscrub: {name}: {message}");
-            Exit::Error
-        }
-    }
-}
-
-/// `--check` on stdin: prints `-` and exits 1 when stripping would change
-/// the notebook, as the in-place check lists a file.
-fn check_stdin(read: Result<ReadBytes, String>, options: &StripOptions) -> Exit {
-    let result = read.and_then(|bytes| {
-        strip_bytes(&bytes, options, false, Render::Never).map_err(|e| e.to_string())
-    });
-    match result {
-        Ok((true, _)) => {
-            println!("-");
-            eprintln!("nbscrub: the notebook on stdin would be stripped");
-            Exit::Changes
-        }
-        Ok((false, _)) => Exit::Clean,
-        Err(message) => {
-            eprintln!("nbscrub: <stdin>: {message}");
             Exit::Error
         }
     }
