@@ -1220,6 +1220,10 @@ def _edge_cases(g: Gen, which: int | None = None, count: bool = False):
                 {"output_type": "stream", "stream": "stdout", "text": ["o\ud83d\n", "p\u2028q"]}]}]}]}),
         ("lone-surrogate-keys-v3", lambda: {"metadata": {"\udbff": 2, "\ud800": 1, "\ue000": 3, "\ufffd": 5, "\ud800\udc00": 4},
                                              "nbformat": 3, "nbformat_minor": 0, "worksheets": []}),
+        # Past 16 keys, nbscrub finds repeated keys through a map.
+        ("lone-surrogate-keys-v3-large", lambda: {"metadata": {**{f"k{i:02d}": i for i in range(20)},
+                                                                "\udbff": 2, "\ud800": 1, "\ufffd": 5, "\ud800\udc00": 4},
+                                                   "nbformat": 3, "nbformat_minor": 0, "worksheets": []}),
         ("lone-surrogate-key", lambda: {**base(), "metadata": {"\ud83d": 1}}),
         ("deep-nesting-150", lambda: {**base(), "metadata": {"deep": _nest(150)}}),
         ("deep-nesting-400", lambda: {**base(), "metadata": {"deep": _nest(400)}}),

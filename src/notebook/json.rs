@@ -1252,15 +1252,35 @@ impl<'a> Parser<'a> {
 /// Small objects are searched directly; large ones (a big JSON output, a
 /// generated metadata table) through a map, so parsing stays linear.
 #[derive(Default)]
-struct KeyIndex {
-    map: Option<std::collections::HashMap<String, usize>>,
+struct KeyIndex<'a> {
+    map: Option<std::collections::HashMap<KeyId<'a>, usize>>,
 }
 
-impl KeyIndex {
+/// A key as a Python dict tells keys apart: by its code points. Decoding
+/// turns every lone surrogate into U+FFFD, which would make `"\ud800"`,
+/// `"\udbff"` and `"\ufffd"` one key, so such keys go by code points.
+#[derive(PartialEq, Eq, Hash)]
+enum KeyId<'a> {
+    /// The decoded text; borrowed from the document when it has no escape.
+    Text(Cow<'a, str>),
+    CodePoints(Vec<u32>),
+}
+
+impl<'a> KeyId<'a> {
+    fn of(key: &Str<'a>) -> KeyId<'a> {
+        match key {
+            Str::Plain(text) => KeyId::Text(Cow::Borrowed(text)),
+            _ if key.has_lone_surrogate() => KeyId::CodePoints(key.code_points().collect()),
+            _ => KeyId::Text(Cow::Owned(key.decode().into_owned())),
+        }
+    }
+}
+
+impl<'a> KeyIndex<'a> {
     const DIRECT: usize = 16;
 
     /// Adds `member` to the object whose members are `stack[base..]`.
-    fn insert<'a>(&mut self, stack: &mut Vec<Member<'a>>, base: usize, member: Member<'a>) {
+    fn insert(&mut self, stack: &mut Vec<Member<'a>>, base: usize, member: Member<'a>) {
         let members = &mut stack[base..];
         if members.len() < Self::DIRECT {
             match members.iter_mut().find(|m| m.key.same_as(&member.key)) {
@@ -1273,10 +1293,10 @@ impl KeyIndex {
             members
                 .iter()
                 .enumerate()
-                .map(|(i, m)| (m.key.decode().into_owned(), i))
+                .map(|(i, m)| (KeyId::of(&m.key), i))
                 .collect()
         });
-        match map.entry(member.key.decode().into_owned()) {
+        match map.entry(KeyId::of(&member.key)) {
             std::collections::hash_map::Entry::Occupied(e) => members[*e.get()].node = member.node,
             std::collections::hash_map::Entry::Vacant(e) => {
                 e.insert(members.len());
@@ -1305,6 +1325,30 @@ mod tests {
             .map(|k| k.code_points().next().unwrap())
             .collect();
         assert_eq!(firsts, [0xD800, 0xDBFF, 0xE000, 0xFFFD]);
+    }
+
+    /// Past the size where repeated keys are found through a map, keys
+    /// that differ only in lone surrogates stay apart too.
+    #[test]
+    fn lone_surrogates_are_told_apart_in_large_objects() {
+        let many: String = (0..20).map(|i| format!("\"k{i}\": {i}, ")).collect();
+        let text = format!(
+            r#"{{{many}"\ud800": 1, "\ufffd": 2, "\udbff": 3, "\ud800": 4, "\u00e9": 5, "é": 6}}"#
+        );
+        let node = parse(&text).unwrap();
+        let members = node.value.as_object().unwrap();
+        assert_eq!(members.len(), 24);
+        let tail: Vec<(u32, &str)> = members[20..]
+            .iter()
+            .map(|m| match m.node.value {
+                Value::Number(n) => (m.key.code_points().next().unwrap(), n),
+                _ => panic!("a number"),
+            })
+            .collect();
+        assert_eq!(
+            tail,
+            [(0xD800, "4"), (0xFFFD, "2"), (0xDBFF, "3"), (0xE9, "6")]
+        );
     }
 
     #[test]
