@@ -394,7 +394,7 @@ class Gen:
             return self.ch(["foo", "bar", "baz", "a", "b", "x", "foo.bar", "a.b", "collapsed", "scrolled", "tags",
                             "keep_output", "init_cell", "id", "metadata", "outputs", "😀", "é", "\uffff", "\ue000",
                             "\U0001f600k", "Z", "_", "", " ", "0", "10", "9", "A", "a\u0000", "a\nb", "ß", "ı",
-                            "\u212a", "k\u2028", "\ud800"])
+                            "\u212a", "k\u2028", "\ud800", "\udbff", "\ufffd"])
         return self.s(3, rare=self.rare / 2)
 
     def value(self, depth=0):
@@ -410,6 +410,13 @@ class Gen:
             return self.ch([True, False, None])
         if k < 0.8:
             return [self.value(depth + 1) for _ in range(r.randint(0, 4))]
+        if self.p(0.05):
+            # Wide: nbscrub finds repeated keys through a map from 16 keys on.
+            # Keys that only code points tell apart are drawn often.
+            n = r.randint(14, 26)
+            near = ["\ud800", "\udbff", "\ufffd", "\ud800\udc00", "\U00010000", "\u00e9", "e\u0301"]
+            return self.obj([(self.ch(near) if self.p(0.3) else self.key(), self.value(4)) for _ in range(n)],
+                            dup=0.5)
         return self.obj([(self.key(), self.value(depth + 1)) for _ in range(r.randint(0, 4))])
 
     def like(self, v):
