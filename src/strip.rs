@@ -345,9 +345,11 @@ fn pop_recursive(obj: &mut Value<'_>, key: &str) -> bool {
         return true;
     }
     match key.split_once('.') {
-        Some((head, tail)) => obj
-            .get_mut(head)
-            .is_some_and(|child| pop_recursive(&mut child.value, tail)),
+        Some((head, tail)) => obj.get_mut(head).is_some_and(|child| {
+            // `metadata.widgets` is read unbuilt.
+            child.materialize();
+            pop_recursive(&mut child.value, tail)
+        }),
         None => false,
     }
 }

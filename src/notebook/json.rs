@@ -111,9 +111,9 @@ impl<'a> Node<'a> {
         if let Value::Lazy(lazy) = self.value {
             let mut p = Parser::new(lazy.document);
             p.pos = self.start;
-            // The text was validated when it was skipped, and nothing inside
-            // it is lazy, so this cannot fail.
-            match p.value(Context::Other) {
+            // The text was validated when it was skipped, so this cannot
+            // fail.
+            match p.value(Context::Built) {
                 Ok(node) => self.value = node.value,
                 Err(e) => unreachable!("validated value failed to parse: {e}"),
             }
@@ -209,8 +209,8 @@ impl<'a> Value<'a> {
             Value::String(s) => !s.is_empty(),
             Value::Array(items) => !items.is_empty(),
             Value::Object(members) => !members.is_empty(),
-            // Only cell outputs are lazy, and truthiness is asked only of
-            // metadata; a lazy value is never `{}` or `[]` in practice.
+            // Only cell outputs and `metadata.widgets` are lazy, and
+            // truthiness is asked only of other metadata.
             Value::Lazy(lazy) => !lazy.empty,
         }
     }
@@ -674,15 +674,25 @@ fn hex_digit(c: u8) -> Option<u32> {
     }
 }
 
-/// Where a value sits, as far as laziness is concerned: the elements of an
-/// `outputs` list inside a member of a `cells` list are left unbuilt.
+/// Where a value sits, as far as laziness is concerned: what stripping
+/// deletes by default is left unbuilt, the elements of an `outputs` list
+/// inside a member of a `cells` list, and the notebook's `metadata.widgets`
+/// (saved widget state: thousands of small objects in some notebooks).
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Context {
     Other,
+    /// The top-level value.
+    Document,
+    NotebookMetadata,
     CellList,
     Cell,
     OutputList,
-    Output,
+    /// A value to check but not build.
+    Unbuilt,
+    /// Inside a value built on demand ([`Node::materialize`]): everything
+    /// is built, so a notebook held in an output is measured and written
+    /// as what it is.
+    Built,
 }
 
 /// Why bytes are not a document that Python would read.
@@ -731,7 +741,7 @@ pub fn parse_utf8(bytes: &[u8]) -> Result<(Node<'_>, &str), Unreadable> {
 fn parse_document(bytes: &[u8]) -> Result<Node<'_>, SyntaxError> {
     let mut p = Parser::new(bytes);
     p.skip_ws();
-    let node = p.value(Context::Other).map_err(|e| *e)?;
+    let node = p.value(Context::Document).map_err(|e| *e)?;
     p.skip_ws();
     if p.pos < p.bytes.len() {
         return Err(*p.error("unexpected data after the end of the JSON value"));
@@ -809,7 +819,7 @@ impl<'a> Parser<'a> {
     fn value(&mut self, context: Context) -> Parsed<Node<'a>> {
         let start = self.pos;
         let value = match self.bytes.get(self.pos) {
-            Some(b'{' | b'[') if context == Context::Output => Value::Lazy(Lazy {
+            Some(b'{' | b'[') if context == Context::Unbuilt => Value::Lazy(Lazy {
                 document: self.bytes,
                 empty: self.skip()?,
             }),
@@ -1180,7 +1190,8 @@ impl<'a> Parser<'a> {
     fn array(&mut self, context: Context) -> Parsed<Value<'a>> {
         let inner = match context {
             Context::CellList => Context::Cell,
-            Context::OutputList => Context::Output,
+            Context::OutputList => Context::Unbuilt,
+            Context::Built => Context::Built,
             _ => Context::Other,
         };
         self.enter()?;
@@ -1224,10 +1235,16 @@ impl<'a> Parser<'a> {
         loop {
             self.skip_ws();
             let key = self.key()?;
-            let inner = if key.eq_str("cells") {
+            let inner = if context == Context::Built {
+                Context::Built
+            } else if key.eq_str("cells") {
                 Context::CellList
             } else if context == Context::Cell && key.eq_str("outputs") {
                 Context::OutputList
+            } else if context == Context::Document && key.eq_str("metadata") {
+                Context::NotebookMetadata
+            } else if context == Context::NotebookMetadata && key.eq_str("widgets") {
+                Context::Unbuilt
             } else {
                 Context::Other
             };
@@ -1699,6 +1716,61 @@ mod tests {
         ] {
             same(bad, format!("{prefix}{bad}]}}]}}"));
         }
+    }
+
+    /// What stripping deletes by default is read unbuilt: cell outputs and
+    /// the notebook's `metadata.widgets`, not other metadata. A value built
+    /// on demand is built whole, even a notebook shown in an output, so that
+    /// `--max-size` measures all of it.
+    #[test]
+    fn unbuilt_values_are_built_whole_on_demand() {
+        let text = r#"{"cells": [{"outputs": [{"data": {"application/json": {"cells": [
+            {"outputs": [{"x": "hello"}]}]}}}]}],
+            "metadata": {"widgets": {"state": {}}, "other": {"widgets": {"a": 1}}}}"#;
+        let node = parse(text).unwrap();
+        let is_lazy = |n: &Node<'_>| matches!(n.value, Value::Lazy(_));
+        let metadata = node.value.get("metadata").unwrap();
+        assert!(is_lazy(metadata.value.get("widgets").unwrap()));
+        let other = metadata.value.get("other").unwrap();
+        assert!(!is_lazy(other) && !is_lazy(other.value.get("widgets").unwrap()));
+        let cells = node.value.get("cells").unwrap().value.as_array().unwrap();
+        let mut output = cells[0]
+            .value
+            .get("outputs")
+            .unwrap()
+            .value
+            .as_array()
+            .unwrap()[0]
+            .clone();
+        assert!(is_lazy(&output));
+        output.materialize();
+        fn any_lazy(node: &Node<'_>) -> bool {
+            match &node.value {
+                Value::Lazy(_) => true,
+                Value::Array(items) => items.iter().any(any_lazy),
+                Value::Object(members) => members.iter().any(|m| any_lazy(&m.node)),
+                _ => false,
+            }
+        }
+        assert!(!any_lazy(&output));
+        let inner = output
+            .value
+            .get("data")
+            .unwrap()
+            .value
+            .get("application/json")
+            .unwrap();
+        let x = inner.value.get("cells").unwrap().value.as_array().unwrap()[0]
+            .value
+            .get("outputs")
+            .unwrap()
+            .value
+            .as_array()
+            .unwrap()[0]
+            .value
+            .get("x")
+            .unwrap();
+        assert!(x.value.is_str("hello"));
     }
 
     #[test]
