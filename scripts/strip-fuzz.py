@@ -83,6 +83,9 @@ OPTION_SETS: list[tuple[str, list[str]]] = [
     ("extra-keys-odd", ["--extra-keys", "metadata.a.b cell.metadata.bar.baz cell.metadata.tags metadata.kernelspec "
                         "cell.attachments cell.execution_count metadata.foo.bar"]),
     ("keep-metadata-keys", ["--keep-metadata-keys", "cell.metadata.scrolled metadata.widgets cell.metadata.collapsed"]),
+    ("keep-widgets+extra", ["--keep-metadata-keys", "metadata.widgets", "--extra-keys",
+                            "metadata.widgets.foo metadata.widgets.application/vnd.jupyter.widget-state+json.version_minor"
+                            " metadata.widgets.a.b"]),
     ("drop-tagged-cells", ["--drop-tagged-cells", "a b"]),
     ("drop-tagged-single", ["--drop-tagged-cells", "a"]),
     ("strip-init-cells", ["--strip-init-cells"]),
@@ -494,8 +497,14 @@ class Gen:
                 v = self.obj([("model_id", "%032x" % self.r.getrandbits(128)), ("version_major", Num("2")),
                               ("version_minor", Num("0"))])
             elif mime in ("application/json", "application/vnd.plotly.v1+json", "application/vnd.foo+json"):
-                v = self.value(1) if self.p(0.3) else (self.lines(3) if self.p(0.3) else
-                                                        self.obj([(self.key(), self.value(2)) for _ in range(3)]))
+                if self.p(0.1):
+                    # A notebook shown as JSON: `cells` and `outputs` keys
+                    # inside an output, which nbscrub builds on demand.
+                    v = Obj([("cells", [Obj([("outputs", [self.value(1) for _ in range(self.r.randint(0, 2))])])]),
+                             ("nbformat", Num("4"))])
+                else:
+                    v = self.value(1) if self.p(0.3) else (self.lines(3) if self.p(0.3) else
+                                                            self.obj([(self.key(), self.value(2)) for _ in range(3)]))
             elif mime == "application/x-custom":
                 v = self.lines(3) if self.p(0.6) else self.s()
             else:
@@ -721,7 +730,10 @@ class Gen:
                 ("file_extension", ".py"), ("mimetype", "text/x-python"), ("name", "python"),
                 ("nbconvert_exporter", "python"), ("pygments_lexer", "ipython3"),
                 ("version", self.ch(["3.11.4", "3.8.10"]))])))
-        if self.p(0.15):
+        if self.p(0.05):
+            # Any shape: nbscrub reads `metadata.widgets` unbuilt.
+            pairs.append(("widgets", self.value(0)))
+        elif self.p(0.15):
             pairs.append(("widgets", Obj([("application/vnd.jupyter.widget-state+json", self.obj([
                 ("state", Obj([("%032x" % self.r.getrandbits(128), Obj([
                     ("model_module", "@jupyter-widgets/controls"), ("model_name", "FloatSliderModel"),
