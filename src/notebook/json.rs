@@ -1733,17 +1733,9 @@ mod tests {
         assert!(is_lazy(metadata.value.get("widgets").unwrap()));
         let other = metadata.value.get("other").unwrap();
         assert!(!is_lazy(other) && !is_lazy(other.value.get("widgets").unwrap()));
-        let cells = node.value.get("cells").unwrap().value.as_array().unwrap();
-        let mut output = cells[0]
-            .value
-            .get("outputs")
-            .unwrap()
-            .value
-            .as_array()
-            .unwrap()[0]
-            .clone();
-        assert!(is_lazy(&output));
-        output.materialize();
+        fn first_output<'n, 'a>(cell: &'n Node<'a>) -> &'n Node<'a> {
+            &cell.value.get("outputs").unwrap().value.as_array().unwrap()[0]
+        }
         fn any_lazy(node: &Node<'_>) -> bool {
             match &node.value {
                 Value::Lazy(_) => true,
@@ -1752,24 +1744,15 @@ mod tests {
                 _ => false,
             }
         }
+        let cells = node.value.get("cells").unwrap().value.as_array().unwrap();
+        let mut output = first_output(&cells[0]).clone();
+        assert!(is_lazy(&output));
+        output.materialize();
         assert!(!any_lazy(&output));
-        let inner = output
-            .value
-            .get("data")
-            .unwrap()
-            .value
-            .get("application/json")
-            .unwrap();
-        let x = inner.value.get("cells").unwrap().value.as_array().unwrap()[0]
-            .value
-            .get("outputs")
-            .unwrap()
-            .value
-            .as_array()
-            .unwrap()[0]
-            .value
-            .get("x")
-            .unwrap();
+        let data = output.value.get("data").unwrap();
+        let inner = data.value.get("application/json").unwrap();
+        let inner_cells = inner.value.get("cells").unwrap().value.as_array().unwrap();
+        let x = first_output(&inner_cells[0]).value.get("x").unwrap();
         assert!(x.value.is_str("hello"));
     }
 
