@@ -1273,18 +1273,19 @@ struct KeyIndex<'a> {
     map: Option<std::collections::HashMap<KeyId<'a>, usize>>,
 }
 
-/// A key as a Python dict tells keys apart: by its code points. Decoding
-/// turns every lone surrogate into U+FFFD, which would make `"\ud800"`,
-/// `"\udbff"` and `"\ufffd"` one key, so such keys go by code points.
-#[derive(PartialEq, Eq, Hash)]
-enum KeyId<'a> {
+/// A string as a Python dict or set tells strings apart: by its code
+/// points. Decoding turns every lone surrogate into U+FFFD, which would make
+/// `"\ud800"`, `"\udbff"` and `"\ufffd"` one key, so such strings go by code
+/// points. Object keys and cell ids are both told apart this way.
+#[derive(Debug, PartialEq, Eq, Hash)]
+pub(crate) enum KeyId<'a> {
     /// The decoded text; borrowed from the document when it has no escape.
     Text(Cow<'a, str>),
     CodePoints(Vec<u32>),
 }
 
 impl<'a> KeyId<'a> {
-    fn of(key: &Str<'a>) -> KeyId<'a> {
+    pub(crate) fn of(key: &Str<'a>) -> KeyId<'a> {
         match key {
             Str::Plain(text) => KeyId::Text(Cow::Borrowed(text)),
             _ if key.has_lone_surrogate() => KeyId::CodePoints(key.code_points().collect()),

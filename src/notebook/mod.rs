@@ -239,10 +239,9 @@ impl<'a> Notebook<'a> {
                     seen.insert(key);
                 }
                 _ => {
-                    let id = random_cell_id();
-                    cell.value
-                        .set("id", Value::String(json::Str::Owned(id.clone())));
-                    seen.insert(format!("s{id}"));
+                    let id = Value::String(json::Str::Owned(random_cell_id()));
+                    seen.insert(id_key(&id));
+                    cell.value.set("id", id);
                 }
             }
         }
@@ -301,17 +300,12 @@ fn malformed(what: &str) -> NotebookError {
     NotebookError::Malformed(what.to_owned())
 }
 
-/// How Python's dict would key a cell id for the duplicate check.
-/// A cell id as nbformat's set of seen ids tells it apart: numbers and
-/// bools by value, as Python compares them (`1 == 1.0 == True`,
-/// `1e20 == 100000000000000000000`).
+/// A cell id as nbformat's set of seen ids tells it apart: strings by code
+/// point, numbers and bools by value, as Python compares them
+/// (`1 == 1.0 == True`, `1e20 == 100000000000000000000`).
 fn id_key(value: &Value<'_>) -> String {
     match value {
-        // Decoding would turn every lone surrogate into U+FFFD.
-        Value::String(s) if s.has_lone_surrogate() => {
-            format!("u{:?}", s.code_points().collect::<Vec<_>>())
-        }
-        Value::String(s) => format!("s{}", s.decode()),
+        Value::String(s) => format!("s{:?}", json::KeyId::of(s)),
         Value::Bool(b) => format!("n{}", u8::from(*b)),
         Value::Number(text) => match parse_number(text) {
             Number::Int("-0") => "n0".into(),
